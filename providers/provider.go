@@ -1,0 +1,95 @@
+package providers
+
+import (
+	"context"
+	"errors"
+	"time"
+)
+
+// Provider checks one kind of credential.
+//
+// Authenticate MUST NOT fall back to another upstream, MUST NOT log the
+// secret, and MUST return an error wrapping ErrInvalidCredential for a
+// definite rejection and ErrUnavailable when the upstream could not give a
+// definite answer (timeouts, 5xx, malformed upstream replies). Only definite
+// rejections are cached by the bridge.
+type Provider interface {
+	Authenticate(ctx context.Context, cred Credential) (Identity, error)
+}
+
+// Router is implemented by providers that claim credentials. The bridge reads
+// Route once when it wires the providers together.
+type Router interface {
+	Route() Route
+}
+
+// Route says which credentials a provider claims.
+type Route struct {
+	// Issuers are exact `iss` values of compact-JWS credentials (ID tokens,
+	// JWT access tokens). A JWS whose unverified `iss` matches no declared
+	// issuer is refused without network I/O.
+	Issuers []string
+	// Usernames are Basic usernames under which an opaque (non-JWS) password
+	// is sent to this provider. "*" claims every username that no provider
+	// lists explicitly; at most one provider may claim "*".
+	Usernames []string
+	// Users reports whether username is a local account of this provider
+	// (static htpasswd users and robots). Local accounts are matched before
+	// Usernames.
+	Users func(username string) bool
+	// Schemes lists the Authorization header schemes this provider accepts
+	// directly on /token besides Basic ("Bearer", "DPoP"). A header credential
+	// is routed by the unverified `iss` of its token, or, for opaque tokens, to
+	// the single provider that declares the scheme with OpaqueTokens.
+	Schemes []string
+	// OpaqueTokens marks a provider that accepts opaque (non-JWS) tokens in an
+	// Authorization header or a token exchange (RFC 7662 introspection).
+	OpaqueTokens bool
+}
+
+// BindingChecker is implemented by providers whose identities are bound to a
+// key or certificate of the client (DPoP, mTLS). The bridge calls CheckBinding
+// on every request, including those whose Identity came from the cache, and
+// refuses the request when it returns an error.
+type BindingChecker interface {
+	CheckBinding(ctx context.Context, cred Credential, id Identity) error
+}
+
+// Sentinel errors. Adapters wrap them with %w and a short "pkg: op:" prefix;
+// only the bridge turns them into HTTP statuses.
+var (
+	// ErrInvalidCredential: the credential was checked and refused (401).
+	ErrInvalidCredential = errors.New("invalid credential")
+	// ErrUnavailable: no definite answer could be had from the upstream (503).
+	ErrUnavailable = errors.New("upstream unavailable")
+	// ErrBadRequest: the request around the credential is malformed (400).
+	ErrBadRequest = errors.New("malformed request")
+)
+
+// UnavailableError carries a retry hint for ErrUnavailable.
+type UnavailableError struct {
+	RetryAfter time.Duration
+	Err        error
+}
+
+func (e *UnavailableError) Error() string { return e.Err.Error() }
+
+// Unwrap returns ErrUnavailable and the cause, so errors.Is works for both.
+func (e *UnavailableError) Unwrap() []error { return []error{ErrUnavailable, e.Err} }
+
+// ChallengeError carries an extra WWW-Authenticate challenge for a rejection
+// (for example a DPoP error with a fresh nonce). Err must wrap a sentinel.
+type ChallengeError struct {
+	// Scheme is the challenge scheme ("DPoP", "Bearer").
+	Scheme string
+	// Params are challenge parameters in order, as name/value pairs.
+	Params [][2]string
+	// Header holds extra response headers (for example "DPoP-Nonce").
+	Header map[string]string
+	Err    error
+}
+
+func (e *ChallengeError) Error() string { return e.Err.Error() }
+
+// Unwrap returns the underlying error.
+func (e *ChallengeError) Unwrap() error { return e.Err }
