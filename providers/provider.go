@@ -93,3 +93,12 @@ func (e *ChallengeError) Error() string { return e.Err.Error() }
 
 // Unwrap returns the underlying error.
 func (e *ChallengeError) Unwrap() error { return e.Err }
+
+// CacheKeyer is implemented by providers whose credentials have several
+// encodings of one value. CacheKey returns the canonical key material for
+// cred (the bridge hashes it together with the provider id); ok is false when
+// the credential cannot be canonicalised, in which case the raw secret is
+// used.
+type CacheKeyer interface {
+	CacheKey(cred Credential) (key string, ok bool)
+}
