@@ -1,0 +1,120 @@
+package e2e
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// Client is one registry client with its own home and configuration
+// directory, so that no credential leaks from one client (or from the
+// developer's own configuration) into another.
+type Client struct {
+	Tool tool
+	bin  string
+	Home string // HOME, TMPDIR and the parent of every config file
+}
+
+// newClient finds the pinned tool (skipping the test when it is missing)
+// and gives it a fresh home.
+func newClient(t *testing.T, tl tool) *Client {
+	t.Helper()
+	bin := needTool(t, tl)
+	home := t.TempDir()
+	for _, d := range []string{"docker", "work"} {
+		if err := os.MkdirAll(filepath.Join(home, d), 0o700); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return &Client{Tool: tl, bin: bin, Home: home}
+}
+
+// WorkDir is the directory commands run in (oras needs relative paths).
+func (c *Client) WorkDir() string { return filepath.Join(c.Home, "work") }
+
+// env isolates each client's credentials:
+//   - crane and docker read and write $DOCKER_CONFIG/config.json;
+//   - skopeo uses $REGISTRY_AUTH_FILE (and would also read $DOCKER_CONFIG);
+//   - oras gets --registry-config from Run.
+func (c *Client) env() []string {
+	return append(baseEnv(c.Home),
+		"DOCKER_CONFIG="+filepath.Join(c.Home, "docker"),
+		"REGISTRY_AUTH_FILE="+filepath.Join(c.Home, "auth.json"),
+		"XDG_RUNTIME_DIR="+c.Home,
+		"XDG_CONFIG_HOME="+filepath.Join(c.Home, "config"),
+	)
+}
+
+// Run runs the client with args in its work directory; stdin may be empty.
+func (c *Client) Run(t *testing.T, stdin string, args ...string) result {
+	t.Helper()
+	switch c.Tool.name {
+	case toolOras.name:
+		// Every oras command that talks to a registry takes these two.
+		if len(args) > 0 && args[0] != "version" {
+			args = append(args, "--plain-http", "--registry-config", filepath.Join(c.Home, "oras.json"))
+		}
+	case toolSkopeo.name:
+		// No signature policy file is needed for copies between test
+		// registries.
+		args = append([]string{"--insecure-policy"}, args...)
+	}
+	r := runCmd(t, c.WorkDir(), c.env(), stdin, c.bin, args...)
+	t.Logf("%s (exit %d)", strings.Join(r.args, " "), r.code)
+	return r
+}
+
+// MustRun is Run for a command that must succeed; it returns stdout.
+func (c *Client) MustRun(t *testing.T, stdin string, args ...string) string {
+	t.Helper()
+	r := c.Run(t, stdin, args...)
+	if r.code != 0 {
+		t.Fatalf("want success, got:\n%s", r)
+	}
+	return r.stdout
+}
+
+// MustFail is Run for a command that must fail; the client's output must
+// mention at least one of the given words (case-insensitive), so that a
+// failure for an unrelated reason does not pass.
+func (c *Client) MustFail(t *testing.T, words []string, stdin string, args ...string) result {
+	t.Helper()
+	r := c.Run(t, stdin, args...)
+	if r.code == 0 {
+		t.Fatalf("want a refusal, got success:\n%s", r)
+	}
+	out := strings.ToLower(r.stdout + r.stderr)
+	for _, w := range words {
+		if strings.Contains(out, strings.ToLower(w)) {
+			return r
+		}
+	}
+	t.Fatalf("want a refusal mentioning one of %q, got:\n%s", words, r)
+	return r
+}
+
+// Login stores credentials for host the way each client does it.
+func (c *Client) Login(t *testing.T, host, user, password string) result {
+	t.Helper()
+	switch c.Tool.name {
+	case toolCrane.name:
+		return c.Run(t, password, "auth", "login", host, "-u", user, "--password-stdin")
+	case toolSkopeo.name:
+		return c.Run(t, password, "login", "--tls-verify=false", "-u", user, "--password-stdin", host)
+	case toolOras.name:
+		return c.Run(t, password, "login", "-u", user, "--password-stdin", host)
+	case toolDocker.name:
+		return c.Run(t, password, "login", "-u", user, "--password-stdin", host)
+	}
+	t.Fatalf("no login for %s", c.Tool.name)
+	return result{}
+}
+
+// MustLogin is Login for credentials that must be accepted.
+func (c *Client) MustLogin(t *testing.T, host, user, password string) {
+	t.Helper()
+	if r := c.Login(t, host, user, password); r.code != 0 {
+		t.Fatalf("login as %s: want success, got:\n%s", user, r)
+	}
+}

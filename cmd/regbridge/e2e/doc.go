@@ -1,0 +1,19 @@
+// Package e2e runs regbridge end to end against real registries and real
+// clients, all on loopback and without a container engine.
+//
+// The tests build the regbridge binary, start it and the registries as child
+// processes (Debian's distribution 2.8.2 and distribution v3.1.2, the latter
+// both with a certificate bundle and JWKS-only), and drive crane, oras, skopeo
+// and the docker CLI (login only) against them.
+//
+// They are skipped unless REGBRIDGE_E2E_TOOLS names the directory holding the
+// pinned Go tools (registry, crane, oras); docker-registry, skopeo and docker
+// are looked up on PATH. With REGBRIDGE_E2E_REQUIRED=1 a missing tool fails the
+// run instead of skipping it. `.ci/install-tools` installs everything and
+// `.ci/run` runs the suite with both variables set.
+//
+// The helpers (startBridge, startRegistry, runClient and the fixtures) are
+// meant to be reused by scenarios for other providers: a fake upstream served
+// with httptest on loopback can be added to the bridge configuration through
+// BridgeOptions.ExtraProviders.
+package e2e

@@ -1,0 +1,57 @@
+package e2e
+
+import "testing"
+
+// scenario is one end-to-end check run against one registry.
+type scenario struct {
+	name string
+	run  func(t *testing.T, w *world)
+}
+
+// clientSuite groups the scenarios of one client.
+type clientSuite struct {
+	client    tool
+	scenarios []scenario
+}
+
+// clientSuites is every client scenario; each runs against every registry
+// configuration.
+func clientSuites() []clientSuite {
+	return []clientSuite{
+		{toolCrane, craneScenarios},
+		{toolSkopeo, skopeoScenarios},
+		{toolOras, orasScenarios},
+		{toolDocker, dockerScenarios},
+	}
+}
+
+// TestE2ERealClientsAgainstRealRegistries runs crane, skopeo, oras and the
+// docker CLI against distribution 2.8.2 and 3.1.2 (bundle and JWKS) that
+// trust one regbridge.
+func TestE2ERealClientsAgainstRealRegistries(t *testing.T) {
+	needE2E(t)
+	users := e2eUsers(t)
+	bridge := startE2EBridge(t, users)
+	for _, rc := range []struct {
+		version RegistryVersion
+		service Service
+	}{
+		{reg28Bundle, svc28},
+		{reg31Bundle, svc31},
+		{reg31JWKS, svc31KID},
+	} {
+		t.Run(rc.version.Label, func(t *testing.T) {
+			w := &world{bridge: bridge, pw: users}
+			w.reg = startRegistry(t, rc.version, bridge, rc.service)
+			w.seedPublic(t)
+			for _, cs := range clientSuites() {
+				t.Run(cs.client.name, func(t *testing.T) {
+					needTool(t, cs.client)
+					for _, sc := range cs.scenarios {
+						t.Run(sc.name, func(t *testing.T) { sc.run(t, w) })
+					}
+				})
+			}
+		})
+	}
+}

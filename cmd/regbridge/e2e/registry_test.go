@@ -1,0 +1,85 @@
+package e2e
+
+import (
+	"net/http"
+	"path/filepath"
+	"testing"
+	"time"
+)
+
+// RegistryVersion selects the registry binary and how it trusts regbridge.
+type RegistryVersion struct {
+	Label string // for test names
+	tool  tool
+	// JWKS makes a jwks-only registry (auth.token.jwks = `regbridge jwks`,
+	// no rootcertbundle); it needs a service with header kid. v3 only.
+	JWKS bool
+}
+
+// The registry configurations every scenario runs against.
+var (
+	reg28Bundle = RegistryVersion{Label: "distribution 2.8.2 with a certificate bundle", tool: toolRegistry28}
+	reg31Bundle = RegistryVersion{Label: "distribution 3.1.2 with a certificate bundle", tool: toolRegistry3}
+	reg31JWKS   = RegistryVersion{Label: "distribution 3.1.2 with a JWKS and kid headers", tool: toolRegistry3, JWKS: true}
+)
+
+// registryBaseConfig holds placeholders only; every value is overridden by
+// REGISTRY_* variables (the same file works for 2.8 and 3.x).
+const registryBaseConfig = `version: 0.1
+log: {level: info}
+storage: {filesystem: {rootdirectory: placeholder}, delete: {enabled: true}}
+http: {addr: placeholder}
+auth: {token: {realm: placeholder, service: placeholder, issuer: placeholder, rootcertbundle: placeholder}}
+`
+
+// Registry is a running distribution registry.
+type Registry struct {
+	Version RegistryVersion
+	Service Service
+	Port    int
+	Host    string // localhost:PORT, the only form clients should use
+	Dir     string
+	proc    *proc
+}
+
+// startRegistry starts a registry of the given version with token auth
+// pointing at bridge for service svc, on a free loopback port, and waits
+// until GET /v2/ answers 401.
+func startRegistry(t *testing.T, v RegistryVersion, bridge *Bridge, svc Service) *Registry {
+	t.Helper()
+	bin := needTool(t, v.tool)
+	dir := t.TempDir()
+	r := &Registry{Version: v, Service: svc, Port: freePort(t), Dir: dir}
+	r.Host = "localhost:" + itoa(r.Port)
+	base := filepath.Join(dir, "base.yml")
+	writeFile(t, base, registryBaseConfig)
+
+	env := append(baseEnv(dir),
+		"REGISTRY_HTTP_ADDR=127.0.0.1:"+itoa(r.Port),
+		"REGISTRY_HTTP_SECRET=e2e-"+randomPassword(t),
+		"REGISTRY_STORAGE_FILESYSTEM_ROOTDIRECTORY="+filepath.Join(dir, "data"),
+		"REGISTRY_AUTH_TOKEN_REALM="+bridge.Realm,
+		"REGISTRY_AUTH_TOKEN_SERVICE="+svc.Name,
+		"REGISTRY_AUTH_TOKEN_ISSUER="+svc.Issuer,
+		// v3 exports traces through OTLP unless told not to.
+		"OTEL_TRACES_EXPORTER=none",
+	)
+	if v.JWKS {
+		env = append(env,
+			"REGISTRY_AUTH_TOKEN_JWKS="+bridge.JWKSFile(t),
+			// Empty, not absent: the placeholder path would make v3 panic.
+			"REGISTRY_AUTH_TOKEN_ROOTCERTBUNDLE=",
+		)
+	} else {
+		env = append(env, "REGISTRY_AUTH_TOKEN_ROOTCERTBUNDLE="+bridge.Cert)
+	}
+	r.proc = startProc(t, "registry", dir, env, bin, "serve", base)
+	r.proc.waitHTTP(t, "http://127.0.0.1:"+itoa(r.Port)+"/v2/", http.StatusUnauthorized, 30*time.Second)
+	return r
+}
+
+// Log returns the registry's log so far.
+func (r *Registry) Log(t *testing.T) string { return r.proc.logText(t) }
+
+// Ref returns localhost:PORT/repo[:tag|@digest].
+func (r *Registry) Ref(repoAndRef string) string { return r.Host + "/" + repoAndRef }

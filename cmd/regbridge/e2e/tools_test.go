@@ -1,0 +1,106 @@
+package e2e
+
+import (
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+)
+
+// Environment switches.
+const (
+	// envTools names the directory with the pinned Go tools (registry,
+	// crane, oras). Unset: every e2e test is skipped.
+	envTools = "REGBRIDGE_E2E_TOOLS"
+	// envRequired=1 turns a missing tool into a failure instead of a skip.
+	envRequired = "REGBRIDGE_E2E_REQUIRED"
+)
+
+// tool is one external program, found either in the tools directory or on
+// PATH, and checked for its pinned version.
+type tool struct {
+	name    string   // binary name
+	inTools bool     // looked up in $REGBRIDGE_E2E_TOOLS (else on PATH)
+	version []string // argv after the binary that prints the version
+	want    string   // substring the version output must contain
+	// optional tools are skipped even when the e2e run is required (the
+	// docker CLI comes with the machine image and cannot be installed from
+	// the package registries that CI reaches).
+	optional bool
+}
+
+// The pinned tools of the e2e suite.
+var (
+	toolRegistry28 = tool{name: "docker-registry", version: []string{"--version"}, want: "2.8.2"}
+	toolRegistry3  = tool{name: "registry", inTools: true, version: []string{"--version"}, want: "v3.1.2"}
+	toolCrane      = tool{name: "crane", inTools: true, version: []string{"version"}, want: "v0.22.1"}
+	toolOras       = tool{name: "oras", inTools: true, version: []string{"version"}, want: "1.3.6"}
+	toolSkopeo     = tool{name: "skopeo", version: []string{"--version"}, want: "1.9.3"}
+	toolDocker     = tool{name: "docker", version: []string{"--version"}, want: "28.2.2", optional: true}
+)
+
+// toolCache remembers each lookup for the whole run.
+var toolCache sync.Map // tool name -> toolLookup
+
+type toolLookup struct {
+	path string
+	err  error
+}
+
+// needTool returns the path of a pinned tool, or skips the test (fails it
+// when REGBRIDGE_E2E_REQUIRED=1 and the tool is not optional).
+func needTool(t *testing.T, tl tool) string {
+	t.Helper()
+	needE2E(t)
+	v, ok := toolCache.Load(tl.name)
+	if !ok {
+		p, err := lookupTool(tl)
+		v, _ = toolCache.LoadOrStore(tl.name, toolLookup{p, err})
+	}
+	l := v.(toolLookup)
+	if l.err != nil {
+		if os.Getenv(envRequired) == "1" && !tl.optional {
+			t.Fatalf("%v (%s=1; run .ci/install-tools)", l.err, envRequired)
+		}
+		t.Skipf("skipping: %v (run .ci/install-tools)", l.err)
+	}
+	return l.path
+}
+
+func lookupTool(tl tool) (string, error) {
+	var path string
+	if tl.inTools {
+		path = filepath.Join(os.Getenv(envTools), tl.name)
+		if _, err := os.Stat(path); err != nil {
+			return "", fmt.Errorf("%s not found in %s=%s", tl.name, envTools, os.Getenv(envTools))
+		}
+	} else {
+		p, err := exec.LookPath(tl.name)
+		if err != nil {
+			return "", fmt.Errorf("%s not found on PATH", tl.name)
+		}
+		path = p
+	}
+	out, err := exec.Command(path, tl.version...).CombinedOutput()
+	if err != nil {
+		return "", fmt.Errorf("%s %s: %v: %s", path, strings.Join(tl.version, " "), err, out)
+	}
+	if !strings.Contains(string(out), tl.want) {
+		return "", fmt.Errorf("%s is not the pinned version %s: %s", path, tl.want, strings.TrimSpace(string(out)))
+	}
+	return path, nil
+}
+
+// needE2E skips the test unless the e2e suite is switched on.
+func needE2E(t *testing.T) {
+	t.Helper()
+	if os.Getenv(envTools) == "" {
+		t.Skipf("skipping end-to-end test: %s is not set (run .ci/install-tools, then set it to <repo>/.e2e-tools/bin)", envTools)
+	}
+	if buildErr != nil {
+		t.Fatalf("building regbridge: %v", buildErr)
+	}
+}
