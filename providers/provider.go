@@ -86,6 +86,11 @@ type ChallengeError struct {
 	Params [][2]string
 	// Header holds extra response headers (for example "DPoP-Nonce").
 	Header map[string]string
+	// Status, when non-zero, is the HTTP status the challenge calls for
+	// (403 for insufficient_scope, RFC 6750 §3.1; 400 for a DPoP proof
+	// refused at a token endpoint, RFC 9449 §5). Zero leaves the status to
+	// the error kind.
+	Status int
 	Err    error
 }
 
