@@ -51,9 +51,14 @@ func (c *Client) Run(t *testing.T, stdin string, args ...string) result {
 	t.Helper()
 	switch c.Tool.name {
 	case toolOras.name:
-		// Every oras command that talks to a registry takes these two.
-		if len(args) > 0 && args[0] != "version" {
-			args = append(args, "--plain-http", "--registry-config", filepath.Join(c.Home, "oras.json"))
+		// Every oras command that talks to a registry takes these two; cp
+		// takes them once per side.
+		cfg := filepath.Join(c.Home, "oras.json")
+		switch {
+		case len(args) > 0 && args[0] == "cp":
+			args = append(args, "--from-plain-http", "--to-plain-http", "--from-registry-config", cfg, "--to-registry-config", cfg)
+		case len(args) > 0 && args[0] != "version":
+			args = append(args, "--plain-http", "--registry-config", cfg)
 		}
 	case toolSkopeo.name:
 		// No signature policy file is needed for copies between test
@@ -84,10 +89,12 @@ func (c *Client) MustFail(t *testing.T, words []string, stdin string, args ...st
 	if r.code == 0 {
 		t.Fatalf("want a refusal, got success:\n%s", r)
 	}
-	out := strings.ToLower(r.stdout + r.stderr)
-	for _, w := range words {
-		if strings.Contains(out, strings.ToLower(w)) {
-			return r
+	for _, line := range strings.Split(r.stderr+"\n"+r.stdout, "\n") {
+		for _, w := range words {
+			if strings.Contains(strings.ToLower(line), strings.ToLower(w)) {
+				t.Logf("refused as expected: %s", strings.TrimSpace(line))
+				return r
+			}
 		}
 	}
 	t.Fatalf("want a refusal mentioning one of %q, got:\n%s", words, r)

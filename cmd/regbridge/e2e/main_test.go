@@ -23,6 +23,12 @@ func run(m *testing.M) int {
 	if os.Getenv(envTools) == "" {
 		return m.Run()
 	}
+	if bin := os.Getenv(envBin); bin != "" {
+		// A binary built elsewhere (a release build, say) instead of the
+		// working tree's.
+		regbridgeBin = bin
+		return m.Run()
+	}
 	dir, err := os.MkdirTemp("", "regbridge-e2e-bin-")
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "e2e:", err)

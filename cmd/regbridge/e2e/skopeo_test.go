@@ -71,16 +71,29 @@ var skopeoScenarios = []scenario{
 		c.MustRun(t, "", "delete", "--tls-verify=false", ref)
 		c.MustFail(t, []string{"manifest unknown", "not found"}, "", "inspect", "--tls-verify=false", ref)
 	}},
-	{"a delete is refused where the policy grants delete but no star", func(t *testing.T, w *world) {
-		// containers/image asks for repository:NAME:* and the registry then
-		// wants "*" in the token; regbridge emits "*" only where granted.
+	{"a user deletes an image from its own repository after the delete challenge", func(t *testing.T, w *world) {
+		// containers/image first asks for repository:NAME:*; where the
+		// policy grants delete but no literal "*", the registry's challenge
+		// names the delete action and the client asks again with it.
 		c := newClient(t, toolSkopeo)
 		c.MustLogin(t, w.reg.Host, "alice", w.pw["alice"])
 		src := filepath.Join(c.WorkDir(), "src")
-		writeOCILayout(t, src, "1", "keep me "+randomPassword(t))
-		ref := "docker://" + w.reg.Ref("alice/sk-keep:1")
+		writeOCILayout(t, src, "1", "delete me too "+randomPassword(t))
+		ref := "docker://" + w.reg.Ref("alice/sk-del:1")
 		c.MustRun(t, "", "copy", "--dest-tls-verify=false", "oci:"+src+":1", ref)
-		c.MustFail(t, refusedWords, "", "delete", "--tls-verify=false", ref)
-		c.MustRun(t, "", "inspect", "--tls-verify=false", ref)
+		c.MustRun(t, "", "delete", "--tls-verify=false", ref)
+		c.MustFail(t, []string{"manifest unknown", "not found"}, "", "inspect", "--tls-verify=false", ref)
+	}},
+	{"a user is refused a delete in another user's repository", func(t *testing.T, w *world) {
+		alice := newClient(t, toolSkopeo)
+		alice.MustLogin(t, w.reg.Host, "alice", w.pw["alice"])
+		src := filepath.Join(alice.WorkDir(), "src")
+		writeOCILayout(t, src, "1", "keep me "+randomPassword(t))
+		ref := "docker://" + w.reg.Ref("alice/star/sk-keep:1")
+		alice.MustRun(t, "", "copy", "--dest-tls-verify=false", "oci:"+src+":1", ref)
+		bob := newClient(t, toolSkopeo)
+		bob.MustLogin(t, w.reg.Host, "bob", w.pw["bob"])
+		bob.MustFail(t, refusedWords, "", "delete", "--tls-verify=false", ref)
+		alice.MustRun(t, "", "inspect", "--tls-verify=false", ref)
 	}},
 }

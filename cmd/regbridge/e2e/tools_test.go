@@ -17,6 +17,9 @@ const (
 	envTools = "REGBRIDGE_E2E_TOOLS"
 	// envRequired=1 turns a missing tool into a failure instead of a skip.
 	envRequired = "REGBRIDGE_E2E_REQUIRED"
+	// envBin names a prebuilt regbridge binary to test instead of building
+	// the working tree's.
+	envBin = "REGBRIDGE_E2E_BIN"
 )
 
 // tool is one external program, found either in the tools directory or on
