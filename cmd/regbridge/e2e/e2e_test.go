@@ -44,6 +44,11 @@ func TestE2ERealClientsAgainstRealRegistries(t *testing.T) {
 			w := &world{bridge: bridge, pw: users}
 			w.reg = startRegistry(t, rc.version, bridge, rc.service)
 			w.seedPublic(t)
+			t.Run("token checks", func(t *testing.T) {
+				for _, sc := range tokenCheckScenarios {
+					t.Run(sc.name, func(t *testing.T) { sc.run(t, w) })
+				}
+			})
 			for _, cs := range clientSuites() {
 				t.Run(cs.client.name, func(t *testing.T) {
 					needTool(t, cs.client)
