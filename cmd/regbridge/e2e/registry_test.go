@@ -73,9 +73,41 @@ func startRegistry(t *testing.T, v RegistryVersion, bridge *Bridge, svc Service)
 	} else {
 		env = append(env, "REGISTRY_AUTH_TOKEN_ROOTCERTBUNDLE="+bridge.Cert)
 	}
-	r.proc = startProc(t, "registry", dir, env, bin, "serve", base)
-	r.proc.waitHTTP(t, "http://127.0.0.1:"+itoa(r.Port)+"/v2/", http.StatusUnauthorized, 30*time.Second)
+	r.start(t, bin, env, base)
 	return r
+}
+
+// startRegistryFromStanza starts a registry whose auth section is exactly
+// what `regbridge registry-config` prints for svc (with --jwks for a
+// jwks-only registry), with no REGISTRY_AUTH_* overrides.
+func startRegistryFromStanza(t *testing.T, v RegistryVersion, bridge *Bridge, svc Service) *Registry {
+	t.Helper()
+	bin := needTool(t, v.tool)
+	dir := t.TempDir()
+	r := &Registry{Version: v, Service: svc, Port: freePort(t), Dir: dir}
+	r.Host = "localhost:" + itoa(r.Port)
+	args := []string{"registry-config", "--config", bridge.Config, "--service", svc.Name}
+	if v.JWKS {
+		args = append(args, "--jwks", filepath.Join(dir, "jwks.json"))
+	}
+	stanza := bridge.cli(t, args...)
+	cfg := "version: 0.1\n" +
+		"log: {level: info}\n" +
+		"storage: {filesystem: {rootdirectory: " + filepath.Join(dir, "data") + "}, delete: {enabled: true}}\n" +
+		"http: {addr: \"127.0.0.1:" + itoa(r.Port) + "\", secret: e2e-" + randomPassword(t) + "}\n" +
+		stanza
+	path := filepath.Join(dir, "config.yml")
+	writeFile(t, path, cfg)
+	t.Logf("registry configuration with the printed stanza:\n%s", cfg)
+	r.start(t, bin, append(baseEnv(dir), "OTEL_TRACES_EXPORTER=none"), path)
+	return r
+}
+
+// start runs `BIN serve CONFIG` and waits until GET /v2/ answers 401.
+func (r *Registry) start(t *testing.T, bin string, env []string, config string) {
+	t.Helper()
+	r.proc = startProc(t, "registry", r.Dir, env, bin, "serve", config)
+	r.proc.waitHTTP(t, "http://127.0.0.1:"+itoa(r.Port)+"/v2/", http.StatusUnauthorized, 30*time.Second)
 }
 
 // Log returns the registry's log so far.
