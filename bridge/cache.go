@@ -1,0 +1,147 @@
+package bridge
+
+import (
+	"context"
+	"crypto/sha256"
+	"errors"
+	"sync/atomic"
+	"time"
+
+	lru "github.com/hashicorp/golang-lru/v2"
+	"golang.org/x/sync/singleflight"
+
+	"github.com/regbridge/regbridge/providers"
+)
+
+// CredentialCache remembers provider answers, keyed by a hash of the
+// provider id and the credential. Raw secrets are never stored.
+//
+// Positive entries live min(ttl, identity expiry − now); definite rejections
+// live negativeTTL; unavailable upstreams are never cached. Concurrent misses
+// for one key make one provider call.
+type CredentialCache struct {
+	lru         *lru.Cache[[32]byte, cacheEntry]
+	ttl         time.Duration
+	negativeTTL time.Duration
+	now         func() time.Time
+	group       singleflight.Group
+
+	hits, misses, evictions atomic.Uint64
+}
+
+type cacheEntry struct {
+	id      providers.Identity
+	err     error
+	expires time.Time
+}
+
+// NewCredentialCache returns a cache sized by cfg (defaults applied by the
+// caller). A size of 0 disables caching but keeps the singleflight.
+func NewCredentialCache(cfg CacheConfig, now func() time.Time) *CredentialCache {
+	c := &CredentialCache{ttl: cfg.TTL, negativeTTL: cfg.NegativeTTL, now: now}
+	if cfg.Size > 0 {
+		c.lru, _ = lru.NewWithEvict(cfg.Size, func([32]byte, cacheEntry) { c.evictions.Add(1) })
+	}
+	return c
+}
+
+// CacheStats are counters since start.
+type CacheStats struct{ Hits, Misses, Evictions uint64 }
+
+// Stats returns the cache counters.
+func (c *CredentialCache) Stats() CacheStats {
+	return CacheStats{Hits: c.hits.Load(), Misses: c.misses.Load(), Evictions: c.evictions.Load()}
+}
+
+// Len returns the number of entries held.
+func (c *CredentialCache) Len() int {
+	if c.lru == nil {
+		return 0
+	}
+	return c.lru.Len()
+}
+
+// cacheKey hashes the provider id and the credential's key material. The
+// username is part of the key for Basic credentials so that one password
+// under two usernames is two entries.
+func cacheKey(reg *Registered, cred providers.Credential) [32]byte {
+	material := cred.Secret.Reveal()
+	if k, ok := reg.Provider.(providers.CacheKeyer); ok {
+		if m, ok := k.CacheKey(cred); ok {
+			material = m
+		}
+	}
+	h := sha256.New()
+	h.Write([]byte(reg.ID))
+	h.Write([]byte{0})
+	h.Write([]byte(cred.Scheme))
+	h.Write([]byte{0})
+	h.Write([]byte(cred.Username))
+	h.Write([]byte{0})
+	h.Write([]byte(material))
+	var out [32]byte
+	h.Sum(out[:0])
+	return out
+}
+
+// Authenticate returns the cached answer for cred or asks the provider.
+// hit reports whether the answer came from the cache.
+func (c *CredentialCache) Authenticate(ctx context.Context, reg *Registered, cred providers.Credential) (id providers.Identity, hit bool, err error) {
+	key := cacheKey(reg, cred)
+	if e, ok := c.get(key); ok {
+		c.hits.Add(1)
+		return e.id, true, e.err
+	}
+	c.misses.Add(1)
+	v, err, _ := c.group.Do(string(key[:]), func() (any, error) {
+		if e, ok := c.get(key); ok {
+			return e.id, e.err
+		}
+		id, err := reg.Provider.Authenticate(context.WithoutCancel(ctx), cred)
+		if err == nil {
+			id.Provider = reg.ID
+		}
+		c.store(key, id, err)
+		return id, err
+	})
+	id, _ = v.(providers.Identity)
+	return id, false, err
+}
+
+func (c *CredentialCache) get(key [32]byte) (cacheEntry, bool) {
+	if c.lru == nil {
+		return cacheEntry{}, false
+	}
+	e, ok := c.lru.Get(key)
+	if !ok {
+		return cacheEntry{}, false
+	}
+	if !c.now().Before(e.expires) {
+		c.lru.Remove(key)
+		return cacheEntry{}, false
+	}
+	return e, true
+}
+
+func (c *CredentialCache) store(key [32]byte, id providers.Identity, err error) {
+	if c.lru == nil {
+		return
+	}
+	now := c.now()
+	var until time.Time
+	switch {
+	case err == nil:
+		until = now.Add(c.ttl)
+		if !id.Expiry.IsZero() && id.Expiry.Before(until) {
+			until = id.Expiry
+		}
+	case errors.Is(err, providers.ErrInvalidCredential) && !errors.Is(err, providers.ErrUnavailable):
+		until = now.Add(c.negativeTTL)
+	default:
+		return
+	}
+	if !now.Before(until) {
+		return
+	}
+	c.lru.Add(key, cacheEntry{id: id, err: err, expires: until})
+}

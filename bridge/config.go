@@ -1,0 +1,117 @@
+package bridge
+
+import (
+	"errors"
+	"fmt"
+	"time"
+)
+
+// Service is one registry this bridge issues tokens for.
+type Service struct {
+	// Name is the `service` request parameter and the token's `aud`.
+	Name string `yaml:"name"`
+	// Issuer MUST equal the registry's auth.token.issuer; it is the `iss`.
+	Issuer string `yaml:"issuer"`
+	// TokenTTL is the lifetime of issued tokens (default 5m).
+	TokenTTL time.Duration `yaml:"token_ttl"`
+	// MaxTokenTTL caps a policy rule's token_ttl (default 1h).
+	MaxTokenTTL time.Duration `yaml:"max_token_ttl"`
+	// Header is the JWS header form: x5c (default) or kid.
+	Header HeaderMode `yaml:"header"`
+	// Registry is "any" (default: distribution 2.8 and 3.x must accept the
+	// tokens) or "v3" (3.x only, which allows PS256 and EdDSA keys).
+	Registry string `yaml:"registry"`
+}
+
+// Defaults for a Service.
+const (
+	DefaultTokenTTL    = 5 * time.Minute
+	DefaultMaxTokenTTL = time.Hour
+	// MinTokenTTL is the shortest lifetime a token response may state:
+	// clients raise anything shorter to 60 s.
+	MinTokenTTL = 60 * time.Second
+)
+
+// WithDefaults returns s with empty fields set to their defaults.
+func (s Service) WithDefaults() Service {
+	if s.TokenTTL == 0 {
+		s.TokenTTL = DefaultTokenTTL
+	}
+	if s.MaxTokenTTL == 0 {
+		s.MaxTokenTTL = DefaultMaxTokenTTL
+	}
+	if s.Header == "" {
+		s.Header = HeaderX5C
+	}
+	if s.Registry == "" {
+		s.Registry = "any"
+	}
+	return s
+}
+
+// Validate reports every problem of s (after defaults) as one joined error.
+func (s Service) Validate() error {
+	var errs []error
+	if s.Name == "" {
+		errs = append(errs, errors.New("name: required (the registry's auth.token.service)"))
+	}
+	if s.Issuer == "" {
+		errs = append(errs, errors.New("issuer: required (must equal the registry's auth.token.issuer)"))
+	}
+	if s.TokenTTL < MinTokenTTL {
+		errs = append(errs, fmt.Errorf("token_ttl: %s is below the 60s clients assume", s.TokenTTL))
+	}
+	if s.MaxTokenTTL < s.TokenTTL {
+		errs = append(errs, fmt.Errorf("max_token_ttl: %s is below token_ttl %s", s.MaxTokenTTL, s.TokenTTL))
+	}
+	switch s.Header {
+	case HeaderX5C, HeaderKID:
+	default:
+		errs = append(errs, fmt.Errorf("header: %q is not x5c or kid", s.Header))
+	}
+	switch s.Registry {
+	case "any", "v3":
+	default:
+		errs = append(errs, fmt.Errorf("registry: %q is not any or v3", s.Registry))
+	}
+	return errors.Join(errs...)
+}
+
+// CacheConfig sizes the credential cache.
+type CacheConfig struct {
+	// Size is the most identities held (default 100000).
+	Size int `yaml:"size"`
+	// TTL bounds how long a positive answer is reused (default 60s).
+	TTL time.Duration `yaml:"ttl"`
+	// NegativeTTL is how long a definite rejection is remembered (default 10s).
+	NegativeTTL time.Duration `yaml:"negative_ttl"`
+}
+
+// WithDefaults returns c with empty fields set to their defaults.
+func (c CacheConfig) WithDefaults() CacheConfig {
+	if c.Size == 0 {
+		c.Size = 100000
+	}
+	if c.TTL == 0 {
+		c.TTL = 60 * time.Second
+	}
+	if c.NegativeTTL == 0 {
+		c.NegativeTTL = 10 * time.Second
+	}
+	return c
+}
+
+// Validate reports every problem of c as one joined error.
+func (c CacheConfig) Validate() error {
+	var errs []error
+	if c.Size < 0 {
+		errs = append(errs, fmt.Errorf("size: %d is negative", c.Size))
+	}
+	if c.TTL < 0 {
+		errs = append(errs, fmt.Errorf("ttl: %s is negative", c.TTL))
+	}
+	if c.NegativeTTL < 0 {
+		errs = append(errs, fmt.Errorf("negative_ttl: %s is negative", c.NegativeTTL))
+	}
+	return errors.Join(errs...)
+}

@@ -1,0 +1,141 @@
+package bridge
+
+import (
+	"encoding/json"
+	"errors"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/regbridge/regbridge/providers"
+)
+
+// errorBody serves both client families: registry-style `errors` for the
+// docker stack and RFC 6749/6750 `error` fields for OAuth clients.
+type errorBody struct {
+	Details          string      `json:"details"`
+	Errors           []errorItem `json:"errors"`
+	Error            string      `json:"error"`
+	ErrorDescription string      `json:"error_description"`
+	RequestID        string      `json:"request_id,omitempty"`
+}
+
+type errorItem struct {
+	Code    string `json:"code"`
+	Message string `json:"message"`
+}
+
+// httpError is the response an error becomes.
+type httpError struct {
+	status  int
+	code    string // registry error code
+	oauth   string // OAuth error code
+	message string
+	header  map[string]string
+	reason  string // short machine reason for metrics and audit
+}
+
+// defaultRetryAfter is sent with a 503 when the provider gave no hint.
+const defaultRetryAfter = 5 * time.Second
+
+// classify maps an error to its response. Only bridge turns error kinds into
+// HTTP; provider error text goes to the log, not to the client, except for
+// malformed-request errors that describe the client's own input.
+func classify(err error, realm string) httpError {
+	var re *RequestError
+	if errors.As(err, &re) {
+		return httpError{status: re.Status, code: registryCode(re.Status), oauth: re.OAuth, message: re.Message, reason: "bad_request"}
+	}
+	var ch *providers.ChallengeError
+	hasChallenge := errors.As(err, &ch)
+	switch {
+	case errors.Is(err, providers.ErrUnavailable):
+		retry := defaultRetryAfter
+		var ue *providers.UnavailableError
+		if errors.As(err, &ue) && ue.RetryAfter > 0 {
+			retry = ue.RetryAfter
+		}
+		secs := int((retry + time.Second - 1) / time.Second)
+		return httpError{status: http.StatusServiceUnavailable, code: "UNAVAILABLE", oauth: "temporarily_unavailable",
+			message: "the identity provider could not be reached; try again shortly",
+			header:  map[string]string{"Retry-After": strconv.Itoa(secs)}, reason: "upstream_unavailable"}
+	case errors.Is(err, providers.ErrBadRequest):
+		he := httpError{status: http.StatusBadRequest, code: "BAD_REQUEST", oauth: "invalid_request", message: err.Error(), reason: "bad_request"}
+		if hasChallenge {
+			he.header = challengeHeaders(ch)
+		}
+		return he
+	case errors.Is(err, providers.ErrInvalidCredential):
+		he := httpError{status: http.StatusUnauthorized, code: "UNAUTHORIZED", oauth: "invalid_grant",
+			message: "authentication failed: the credential was refused; check that it is current and meant for this registry",
+			header:  map[string]string{"WWW-Authenticate": `Basic realm="` + realm + `"`}, reason: "invalid_credential"}
+		if errors.Is(err, ErrNoRoute) {
+			he.reason = "no_provider"
+		}
+		if hasChallenge {
+			he.header = challengeHeaders(ch)
+		}
+		return he
+	}
+	return httpError{status: http.StatusInternalServerError, code: "UNKNOWN", oauth: "server_error",
+		message: "internal error", reason: "internal"}
+}
+
+func challengeHeaders(ch *providers.ChallengeError) map[string]string {
+	h := map[string]string{}
+	for k, v := range ch.Header {
+		h[k] = v
+	}
+	var b strings.Builder
+	b.WriteString(ch.Scheme)
+	for i, p := range ch.Params {
+		if i == 0 {
+			b.WriteByte(' ')
+		} else {
+			b.WriteString(", ")
+		}
+		b.WriteString(p[0])
+		b.WriteString(`="`)
+		b.WriteString(strings.NewReplacer(`\`, `\\`, `"`, `\"`).Replace(p[1]))
+		b.WriteByte('"')
+	}
+	h["WWW-Authenticate"] = b.String()
+	return h
+}
+
+func registryCode(status int) string {
+	switch status {
+	case http.StatusUnauthorized:
+		return "UNAUTHORIZED"
+	case http.StatusForbidden:
+		return "DENIED"
+	case http.StatusRequestEntityTooLarge:
+		return "SIZE_INVALID"
+	}
+	return "BAD_REQUEST"
+}
+
+func writeHTTPError(w http.ResponseWriter, he httpError, requestID string) {
+	for k, v := range he.header {
+		w.Header().Set(k, v)
+	}
+	writeJSON(w, he.status, errorBody{
+		Details:          he.message,
+		Errors:           []errorItem{{Code: he.code, Message: he.message}},
+		Error:            he.oauth,
+		ErrorDescription: he.message,
+		RequestID:        requestID,
+	})
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	body, err := json.Marshal(v)
+	if err != nil {
+		status, body = http.StatusInternalServerError, []byte(`{"error":"server_error"}`)
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	w.Write(body)
+}

@@ -1,0 +1,56 @@
+package bridge
+
+import (
+	"time"
+
+	"github.com/regbridge/regbridge/acl"
+)
+
+// Outcome of a token request.
+type Outcome string
+
+// Outcomes.
+const (
+	OutcomeIssued    Outcome = "issued"
+	OutcomeRejected  Outcome = "rejected"
+	OutcomeForbidden Outcome = "forbidden"
+	OutcomeError     Outcome = "error"
+)
+
+// Event describes one token decision, for metrics and the audit log. It
+// never carries a secret: CredentialHash is a short prefix of the cache key
+// hash.
+type Event struct {
+	Time           time.Time
+	RequestID      string
+	ClientAddr     string
+	Endpoint       string
+	Service        string
+	Provider       string
+	Subject        string
+	Requested      []acl.Scope
+	Granted        []acl.Scope
+	Rules          []string
+	Outcome        Outcome
+	Status         int
+	Reason         string
+	CredentialHash string
+	CacheHit       bool
+	Latency        time.Duration
+}
+
+// Observer receives an Event after every token request. Observe MUST NOT
+// block for long; it runs on the request path.
+type Observer interface {
+	Observe(Event)
+}
+
+// Observers fans an event out to several observers.
+type Observers []Observer
+
+// Observe implements Observer.
+func (o Observers) Observe(e Event) {
+	for _, x := range o {
+		x.Observe(e)
+	}
+}

@@ -1,0 +1,137 @@
+package bridge
+
+import (
+	"crypto/rand"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/go-jose/go-jose/v4"
+
+	"github.com/regbridge/regbridge/acl"
+)
+
+// HeaderMode is the JWS header form a registry accepts.
+type HeaderMode string
+
+const (
+	// HeaderX5C carries the leaf certificate in x5c and the libtrust kid:
+	// accepted by distribution 2.8.2, 3.0 and 3.1 configured with
+	// rootcertbundle.
+	HeaderX5C HeaderMode = "x5c"
+	// HeaderKID carries only the kid published in the JWKS: for 3.x
+	// registries configured with jwks.
+	HeaderKID HeaderMode = "kid"
+)
+
+// Claims are the registry token's claims (distribution's ClaimSet).
+type Claims struct {
+	Issuer    string        `json:"iss"`
+	Subject   string        `json:"sub"`
+	Audience  string        `json:"aud"`
+	Expiry    int64         `json:"exp"`
+	NotBefore int64         `json:"nbf"`
+	IssuedAt  int64         `json:"iat"`
+	ID        string        `json:"jti"`
+	Access    []AccessEntry `json:"access"`
+}
+
+// AccessEntry is one resource and its granted actions.
+type AccessEntry struct {
+	Type    string   `json:"type"`
+	Name    string   `json:"name"`
+	Actions []string `json:"actions"`
+}
+
+// accessEntries converts granted scopes to claim entries; never nil, so the
+// claim is always a JSON array.
+func accessEntries(granted []acl.Scope) []AccessEntry {
+	out := make([]AccessEntry, 0, len(granted))
+	for _, s := range granted {
+		out = append(out, AccessEntry{Type: s.Type, Name: s.Name, Actions: s.Actions})
+	}
+	return out
+}
+
+// Minter signs registry tokens with one key in one header form. It is safe
+// for concurrent use.
+type Minter struct {
+	key    *Key
+	mode   HeaderMode
+	signer jose.Signer
+	random io.Reader
+}
+
+// NewMinter prepares a signer for key in the given header form. random is
+// the source of token ids (crypto/rand when nil).
+func NewMinter(key *Key, mode HeaderMode, random io.Reader) (*Minter, error) {
+	if random == nil {
+		random = rand.Reader
+	}
+	opts := (&jose.SignerOptions{}).WithType("JWT").WithHeader("kid", key.KeyID)
+	switch mode {
+	case HeaderX5C, "":
+		if key.Certificate == nil {
+			return nil, fmt.Errorf("bridge: header x5c needs a certificate for key %s", key.Source)
+		}
+		opts = opts.WithHeader("x5c", []string{base64.StdEncoding.EncodeToString(key.Certificate.Raw)})
+		mode = HeaderX5C
+	case HeaderKID:
+	default:
+		return nil, fmt.Errorf("bridge: unknown header mode %q (want x5c or kid)", mode)
+	}
+	signer, err := jose.NewSigner(jose.SigningKey{Algorithm: key.Algorithm, Key: key.Signer}, opts)
+	if err != nil {
+		return nil, fmt.Errorf("bridge: signer: %w", err)
+	}
+	return &Minter{key: key, mode: mode, signer: signer, random: random}, nil
+}
+
+// Key returns the signing key.
+func (m *Minter) Key() *Key { return m.key }
+
+// NewID returns a fresh token id: 128 bits from the minter's random source.
+func (m *Minter) NewID() (string, error) {
+	var b [16]byte
+	if _, err := io.ReadFull(m.random, b[:]); err != nil {
+		return "", fmt.Errorf("bridge: token id: %w", err)
+	}
+	return hex.EncodeToString(b[:]), nil
+}
+
+// Sign marshals claims once and signs the bytes.
+func (m *Minter) Sign(c *Claims) (string, error) {
+	payload, err := json.Marshal(c)
+	if err != nil {
+		return "", fmt.Errorf("bridge: marshal claims: %w", err)
+	}
+	jws, err := m.signer.Sign(payload)
+	if err != nil {
+		return "", fmt.Errorf("bridge: sign: %w", err)
+	}
+	return jws.CompactSerialize()
+}
+
+// Mint builds and signs a token for subject with granted access, valid from
+// now for ttl, with audience and issuer from the service configuration.
+func (m *Minter) Mint(svc *Service, subject string, granted []acl.Scope, now time.Time, ttl time.Duration) (string, *Claims, error) {
+	id, err := m.NewID()
+	if err != nil {
+		return "", nil, err
+	}
+	c := &Claims{
+		Issuer:    svc.Issuer,
+		Subject:   subject,
+		Audience:  svc.Name,
+		IssuedAt:  now.Unix(),
+		NotBefore: now.Unix(),
+		Expiry:    now.Add(ttl).Unix(),
+		ID:        id,
+		Access:    accessEntries(granted),
+	}
+	tok, err := m.Sign(c)
+	return tok, c, err
+}

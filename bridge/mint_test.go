@@ -1,0 +1,168 @@
+package bridge
+
+import (
+	"bytes"
+	"crypto/elliptic"
+	"crypto/rsa"
+	"encoding/base64"
+	"encoding/json"
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/go-jose/go-jose/v4"
+
+	"github.com/regbridge/regbridge/acl"
+)
+
+var update = flag.Bool("update", false, "rewrite golden files")
+
+// golden compares got with testdata/golden/name, rewriting it with -update.
+func golden(t *testing.T, name string, got []byte) {
+	t.Helper()
+	path := filepath.Join("testdata", "golden", name)
+	if *update {
+		os.MkdirAll(filepath.Dir(path), 0o755)
+		if err := os.WriteFile(path, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test -update to create it)", err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Errorf("%s differs:\ngot  %s\nwant %s", name, got, want)
+	}
+}
+
+// fixedKey is a P-256 key with fixed bytes, so golden headers are stable.
+func fixedKey(t *testing.T) *Key {
+	t.Helper()
+	raw := bytes.Repeat([]byte{7}, 32)
+	priv, err := ecdsa.ParseRawPrivateKey(elliptic.P256(), raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cert, err := selfSigned(priv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	k, err := NewKey(priv, cert, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return k
+}
+
+func TestMintGoldenHeaderAndClaims(t *testing.T) {
+	key := fixedKey(t)
+	svc := &Service{Name: "registry.example.com", Issuer: "regbridge"}
+	granted := []acl.Scope{
+		{Type: "repository", Name: "org/app", Actions: []string{"pull", "push"}},
+		{Type: "registry", Name: "catalog", Actions: []string{"*"}},
+	}
+	now := time.Date(2026, 11, 30, 12, 0, 0, 0, time.UTC)
+	for _, mode := range []HeaderMode{HeaderX5C, HeaderKID} {
+		t.Run(string(mode), func(t *testing.T) {
+			m, err := NewMinter(key, mode, newSeqReader())
+			if err != nil {
+				t.Fatal(err)
+			}
+			tok, _, err := m.Mint(svc, "alice", granted, now, 5*time.Minute)
+			if err != nil {
+				t.Fatal(err)
+			}
+			parts := strings.Split(tok, ".")
+			header, _ := base64.RawURLEncoding.DecodeString(parts[0])
+			payload, _ := base64.RawURLEncoding.DecodeString(parts[1])
+			var h map[string]any
+			json.Unmarshal(header, &h)
+			if x5c, ok := h["x5c"].([]any); ok {
+				// The certificate has a random signature; check it, then stub it.
+				der, _ := base64.StdEncoding.DecodeString(x5c[0].(string))
+				if !bytes.Equal(der, key.Certificate.Raw) {
+					t.Error("x5c[0] is not the key's certificate")
+				}
+				h["x5c"] = []string{"<leaf certificate>"}
+			}
+			hb, _ := json.MarshalIndent(h, "", "  ")
+			golden(t, "header-"+string(mode)+".json", append(hb, '\n'))
+			var pretty bytes.Buffer
+			json.Indent(&pretty, payload, "", "  ")
+			golden(t, "claims.json", append(pretty.Bytes(), '\n'))
+
+			// The signature verifies separately, with the public key only.
+			jws, err := jose.ParseSigned(tok, []jose.SignatureAlgorithm{jose.ES256})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := jws.Verify(key.Signer.Public()); err != nil {
+				t.Fatalf("signature: %v", err)
+			}
+		})
+	}
+}
+
+func TestLibtrustKeyIDHasTheDistributionShape(t *testing.T) {
+	key := fixedKey(t)
+	parts := strings.Split(key.KeyID, ":")
+	if len(parts) != 12 {
+		t.Fatalf("kid %q has %d groups, want 12", key.KeyID, len(parts))
+	}
+	for _, p := range parts {
+		if len(p) != 4 || strings.Trim(p, "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567") != "" {
+			t.Fatalf("kid %q group %q is not 4 base32 characters", key.KeyID, p)
+		}
+	}
+}
+
+func TestKeyRefusesWeakRSAAndMismatchedAlgorithms(t *testing.T) {
+	small, err := rsa.GenerateKey(newSeqReader(), 1024)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := NewKey(small, nil, ""); err == nil || !strings.Contains(err.Error(), "2048") {
+		t.Errorf("1024-bit RSA: %v", err)
+	}
+	ec := fixedKey(t)
+	if _, err := NewKey(ec.Signer, nil, jose.RS256); err == nil {
+		t.Error("RS256 on an EC key was accepted")
+	}
+}
+
+func TestV3OnlyKeysAreRefusedForServicesThat28MustAccept(t *testing.T) {
+	big, err := rsa.GenerateKey(newSeqReader(), 2048)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cert, _ := selfSigned(big)
+	k, err := NewKey(big, cert, jose.PS256)
+	if err != nil {
+		t.Fatal(err)
+	}
+	base := StateConfig{Keys: []*Key{k}, Policy: acl.QuickStart(), Cache: NewCredentialCache(CacheConfig{}.WithDefaults(), time.Now)}
+	base.Services = []Service{{Name: "r", Issuer: "i"}}
+	if _, err := NewState(base); err == nil || !strings.Contains(err.Error(), "distribution 2.8 refuses") {
+		t.Errorf("PS256 for a 2.8 service: %v", err)
+	}
+	base.Services = []Service{{Name: "r", Issuer: "i", Registry: "v3"}}
+	if _, err := NewState(base); err != nil {
+		t.Errorf("PS256 for a v3 service: %v", err)
+	}
+}
+
+func TestJWKSPublishesEveryKeyWithItsKid(t *testing.T) {
+	e := newTestEnv(t, testPolicy)
+	r := httptestGet(e.srv, "/.well-known/jwks.json")
+	var set jose.JSONWebKeySet
+	if err := json.Unmarshal(r.Body.Bytes(), &set); err != nil {
+		t.Fatal(err)
+	}
+	if len(set.Keys) != 1 || set.Keys[0].KeyID != e.key.KeyID || !set.Keys[0].IsPublic() {
+		t.Fatalf("jwks %s", r.Body)
+	}
+}

@@ -1,0 +1,162 @@
+package bridge
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"io"
+	"log/slog"
+	"net/http"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// Options configure a Server.
+type Options struct {
+	// PublicURL is the external base URL of this server (for DPoP htu and
+	// the printed registry stanza), without a trailing slash.
+	PublicURL string
+	// TokenPath is the realm path (default "/token").
+	TokenPath string
+	// ExchangePath is the RFC 8693 endpoint (default "/oauth2/token").
+	ExchangePath string
+	// Realm names the Basic challenge on 401 (default "regbridge").
+	Realm  string
+	Limits Limits
+	Logger *slog.Logger
+	// Now is the clock (time.Now when nil).
+	Now func() time.Time
+	// Random is the source of request ids (crypto/rand when nil).
+	Random io.Reader
+	// Observer receives one event per token request (may be nil).
+	Observer Observer
+	// Extra handlers mounted on the mux (for example "/metrics").
+	Extra map[string]http.Handler
+}
+
+// Server is the token service's HTTP handler.
+type Server struct {
+	opts  Options
+	state atomic.Pointer[State]
+	mux   *http.ServeMux
+	log   *slog.Logger
+
+	mu         sync.Mutex
+	lastReload ReloadStatus
+}
+
+// ReloadStatus reports the last reload attempt, for /readyz.
+type ReloadStatus struct {
+	Time    time.Time `json:"time"`
+	OK      bool      `json:"ok"`
+	Error   string    `json:"error,omitempty"`
+	Source  string    `json:"source,omitempty"`
+	Refused uint64    `json:"refused_total"`
+}
+
+// NewServer returns a Server serving st.
+func NewServer(st *State, opts Options) *Server {
+	if opts.TokenPath == "" {
+		opts.TokenPath = "/token"
+	}
+	if opts.ExchangePath == "" {
+		opts.ExchangePath = "/oauth2/token"
+	}
+	if opts.Realm == "" {
+		opts.Realm = "regbridge"
+	}
+	opts.PublicURL = strings.TrimRight(opts.PublicURL, "/")
+	opts.Limits = opts.Limits.WithDefaults()
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if opts.Random == nil {
+		opts.Random = rand.Reader
+	}
+	s := &Server{opts: opts, log: opts.Logger}
+	s.state.Store(st)
+	mux := http.NewServeMux()
+	mux.HandleFunc(opts.TokenPath, s.serveToken)
+	mux.HandleFunc(opts.ExchangePath, s.serveExchange)
+	mux.HandleFunc("/.well-known/jwks.json", s.serveJWKS)
+	mux.HandleFunc("/healthz", s.serveHealth)
+	mux.HandleFunc("/readyz", s.serveReady)
+	for p, h := range opts.Extra {
+		mux.Handle(p, h)
+	}
+	mux.HandleFunc("/", http.NotFound)
+	s.mux = mux
+	return s
+}
+
+// ServeHTTP implements http.Handler.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.mux.ServeHTTP(w, r) }
+
+// State returns the active state.
+func (s *Server) State() *State { return s.state.Load() }
+
+// Swap makes st the active state for every request that starts after it.
+func (s *Server) Swap(st *State, source string) {
+	s.state.Store(st)
+	s.mu.Lock()
+	s.lastReload = ReloadStatus{Time: s.opts.Now(), OK: true, Source: source, Refused: s.lastReload.Refused}
+	s.mu.Unlock()
+}
+
+// RefuseReload records a reload that failed; the active state stays.
+func (s *Server) RefuseReload(source string, err error) {
+	s.mu.Lock()
+	s.lastReload = ReloadStatus{Time: s.opts.Now(), OK: false, Error: err.Error(), Source: source, Refused: s.lastReload.Refused + 1}
+	s.mu.Unlock()
+	s.log.Error("reload refused; the last good configuration stays active", "source", source, "err", err)
+}
+
+// LastReload returns the last reload status.
+func (s *Server) LastReload() ReloadStatus {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.lastReload
+}
+
+func (s *Server) requestID() string {
+	var b [8]byte
+	if _, err := io.ReadFull(s.opts.Random, b[:]); err != nil {
+		return "unknown"
+	}
+	return hex.EncodeToString(b[:])
+}
+
+func (s *Server) serveJWKS(w http.ResponseWriter, r *http.Request) {
+	if r.Method != http.MethodGet && r.Method != http.MethodHead {
+		http.NotFound(w, r)
+		return
+	}
+	w.Header().Set("Cache-Control", "max-age=300")
+	writeJSON(w, http.StatusOK, JWKS(s.State().keys))
+}
+
+func (s *Server) serveHealth(w http.ResponseWriter, _ *http.Request) {
+	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+}
+
+func (s *Server) serveReady(w http.ResponseWriter, _ *http.Request) {
+	st := s.State()
+	ready := st != nil && len(st.keys) > 0 && st.policy != nil && st.router != nil
+	body := map[string]any{
+		"ready":       ready,
+		"keys":        len(st.keys),
+		"services":    len(st.services),
+		"providers":   len(st.router.all),
+		"policy":      st.policy.Source(),
+		"last_reload": s.LastReload(),
+	}
+	status := http.StatusOK
+	if !ready {
+		status = http.StatusServiceUnavailable
+	}
+	writeJSON(w, status, body)
+}

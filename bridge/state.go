@@ -1,0 +1,111 @@
+package bridge
+
+import (
+	"errors"
+	"fmt"
+	"io"
+
+	"github.com/regbridge/regbridge/acl"
+)
+
+// State is everything a request reads: services, keys, providers and the
+// policy. A State is immutable once built; reloads build a new one and swap
+// it in atomically, so a request never sees a half-loaded configuration.
+type State struct {
+	services       map[string]*serviceState
+	defaultService string
+	keys           []*Key
+	router         *Router
+	policy         *acl.Policy
+	cache          *CredentialCache
+}
+
+type serviceState struct {
+	Service
+	minter *Minter
+}
+
+// StateConfig is what NewState needs.
+type StateConfig struct {
+	Services []Service
+	// Keys: the first signs; all are published in the JWKS.
+	Keys      []*Key
+	Providers []*Registered
+	Policy    *acl.Policy
+	Cache     *CredentialCache
+	// Random is the token id source (crypto/rand when nil).
+	Random io.Reader
+}
+
+// NewState validates cfg and prepares a signer per service. Every problem is
+// reported at once.
+func NewState(cfg StateConfig) (*State, error) {
+	var errs []error
+	if len(cfg.Keys) == 0 {
+		errs = append(errs, errors.New("keys: at least one signing key is required"))
+	}
+	if len(cfg.Services) == 0 {
+		errs = append(errs, errors.New("services: at least one service is required"))
+	}
+	if cfg.Policy == nil {
+		errs = append(errs, errors.New("policy: required"))
+	}
+	if cfg.Cache == nil {
+		errs = append(errs, errors.New("cache: required"))
+	}
+	st := &State{services: map[string]*serviceState{}, keys: cfg.Keys, policy: cfg.Policy, cache: cfg.Cache}
+	for i, svc := range cfg.Services {
+		svc = svc.WithDefaults()
+		if err := svc.Validate(); err != nil {
+			errs = append(errs, fmt.Errorf("services[%d]: %w", i, err))
+			continue
+		}
+		if _, dup := st.services[svc.Name]; dup {
+			errs = append(errs, fmt.Errorf("services[%d]: name %q is used twice", i, svc.Name))
+			continue
+		}
+		if len(cfg.Keys) == 0 {
+			continue
+		}
+		key := cfg.Keys[0]
+		if svc.Registry != "v3" && V3OnlyAlgorithm(key.Algorithm) {
+			errs = append(errs, fmt.Errorf("services[%d] %q: the signing key uses %s, which distribution 2.8 refuses; use an ES256 or RS256 key, or mark the service `registry: v3`", i, svc.Name, key.Algorithm))
+			continue
+		}
+		m, err := NewMinter(key, svc.Header, cfg.Random)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("services[%d] %q: %w", i, svc.Name, err))
+			continue
+		}
+		st.services[svc.Name] = &serviceState{Service: svc, minter: m}
+	}
+	if len(cfg.Services) == 1 {
+		st.defaultService = cfg.Services[0].Name
+	}
+	router, err := NewRouter(cfg.Providers)
+	if err != nil {
+		errs = append(errs, fmt.Errorf("providers: %w", err))
+	}
+	st.router = router
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	return st, nil
+}
+
+// Policy returns the active policy.
+func (s *State) Policy() *acl.Policy { return s.policy }
+
+// Keys returns the keys, signing key first.
+func (s *State) Keys() []*Key { return s.keys }
+
+// Cache returns the credential cache.
+func (s *State) Cache() *CredentialCache { return s.cache }
+
+// WithPolicy returns a copy of s that decides with p; everything else,
+// including the credential cache, is shared.
+func (s *State) WithPolicy(p *acl.Policy) *State {
+	cp := *s
+	cp.policy = p
+	return &cp
+}

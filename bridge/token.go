@@ -1,0 +1,253 @@
+package bridge
+
+import (
+	"context"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/regbridge/regbridge/acl"
+	"github.com/regbridge/regbridge/providers"
+)
+
+// tokenResponse is the body of a successful token request. token and
+// access_token always carry the same value: clients read different fields.
+type tokenResponse struct {
+	Token           string `json:"token"`
+	AccessToken     string `json:"access_token"`
+	ExpiresIn       int    `json:"expires_in"`
+	IssuedAt        string `json:"issued_at"`
+	Scope           string `json:"scope,omitempty"`
+	IssuedTokenType string `json:"issued_token_type,omitempty"`
+	TokenType       string `json:"token_type,omitempty"`
+}
+
+// issued is the outcome of a successful decision and mint.
+type issued struct {
+	token   string
+	ttl     time.Duration
+	now     time.Time
+	granted []acl.Scope
+}
+
+func (s *Server) serveToken(w http.ResponseWriter, r *http.Request) {
+	if r.Method != http.MethodGet && r.Method != http.MethodPost {
+		// 404, never 405: clients fall back from POST to GET on 404 only.
+		http.NotFound(w, r)
+		return
+	}
+	ev := Event{Time: s.opts.Now(), RequestID: s.requestID(), ClientAddr: r.RemoteAddr, Endpoint: "token"}
+	req, err := ParseTokenRequest(r, s.opts.Limits)
+	if err != nil {
+		s.fail(w, &ev, err)
+		return
+	}
+	ev.Requested = req.Scopes
+	out, err := s.issue(r, req, &ev)
+	if err != nil {
+		s.fail(w, &ev, err)
+		return
+	}
+	resp := tokenResponse{Token: out.token, AccessToken: out.token, ExpiresIn: int(out.ttl / time.Second),
+		IssuedAt: out.now.UTC().Format(time.RFC3339)}
+	if r.Method == http.MethodPost {
+		resp.Scope = scopeString(out.granted)
+	}
+	s.succeed(w, &ev, resp)
+}
+
+// issue authenticates, decides and mints for a parsed request.
+func (s *Server) issue(r *http.Request, req *TokenRequest, ev *Event) (*issued, error) {
+	st := s.State()
+	svc, err := st.service(req.Service)
+	if err != nil {
+		return nil, err
+	}
+	ev.Service = svc.Name
+	id, err := s.authenticate(r.Context(), st, r, req, ev)
+	if err != nil {
+		return nil, err
+	}
+	now := s.opts.Now()
+	dec := st.policy.Decide(id, svc.Name, req.Scopes)
+	ev.Rules = dec.Rules
+	if dec.Forbidden != nil {
+		return nil, &forbiddenError{rule: dec.Forbidden.Rule, reason: dec.Forbidden.Reason}
+	}
+	ttl, err := tokenTTL(svc, dec.TTL, id, now)
+	if err != nil {
+		return nil, err
+	}
+	tok, _, err := svc.minter.Mint(&svc.Service, id.Subject, dec.Granted, now, ttl)
+	if err != nil {
+		return nil, err
+	}
+	ev.Granted = dec.Granted
+	return &issued{token: tok, ttl: ttl, now: now, granted: dec.Granted}, nil
+}
+
+// authenticate turns the request's credential into an identity: anonymous
+// when there is none, otherwise the answer of the one provider it routes to.
+// Bad credentials never fall back to anonymous.
+func (s *Server) authenticate(ctx context.Context, st *State, r *http.Request, req *TokenRequest, ev *Event) (providers.Identity, error) {
+	cred := req.Credential
+	if cred.Scheme == providers.SchemeNone {
+		return providers.Identity{Anonymous: true}, nil
+	}
+	if len(cred.Secret) > s.opts.Limits.MaxCredentialBytes {
+		return providers.Identity{}, badRequest("credential longer than %d bytes", s.opts.Limits.MaxCredentialBytes)
+	}
+	cred.Request = s.requestInfo(r)
+	reg, err := st.router.Route(cred)
+	if err != nil {
+		return providers.Identity{}, err
+	}
+	ev.Provider = reg.ID
+	key := cacheKey(reg, cred)
+	ev.CredentialHash = hex.EncodeToString(key[:4])
+	id, hit, err := st.cache.Authenticate(ctx, reg, cred)
+	ev.CacheHit = hit
+	if err != nil {
+		return providers.Identity{}, fmt.Errorf("bridge: provider %q: %w", reg.ID, err)
+	}
+	if bc, ok := reg.Provider.(providers.BindingChecker); ok {
+		if err := bc.CheckBinding(ctx, cred, id); err != nil {
+			return providers.Identity{}, fmt.Errorf("bridge: provider %q: binding: %w", reg.ID, err)
+		}
+	}
+	if !id.Expiry.IsZero() && !s.opts.Now().Before(id.Expiry) {
+		return providers.Identity{}, fmt.Errorf("bridge: provider %q: credential expired: %w", reg.ID, providers.ErrInvalidCredential)
+	}
+	if req.Account != "" && reg.route.Users != nil && reg.route.Users(cred.Username) && req.Account != cred.Username {
+		return providers.Identity{}, badRequest("account %q does not match the authenticated user", req.Account)
+	}
+	ev.Subject = id.Subject
+	return id, nil
+}
+
+// requestInfo describes r for sender-constraint checks. The URL is rebuilt
+// from the configured public URL, never from the Host header.
+func (s *Server) requestInfo(r *http.Request) providers.RequestInfo {
+	info := providers.RequestInfo{
+		Method:     r.Method,
+		URL:        s.opts.PublicURL + r.URL.Path,
+		RemoteAddr: r.RemoteAddr,
+		Header:     r.Header,
+	}
+	if r.TLS != nil && len(r.TLS.VerifiedChains) > 0 {
+		info.PeerCertificates = r.TLS.VerifiedChains[0]
+	} else if r.TLS != nil {
+		info.PeerCertificates = r.TLS.PeerCertificates
+	}
+	return info
+}
+
+// service resolves the requested service; with one configured service an
+// absent parameter means that one.
+func (st *State) service(name string) (*serviceState, error) {
+	if name == "" {
+		if st.defaultService == "" {
+			return nil, badRequest("the service parameter is required")
+		}
+		name = st.defaultService
+	}
+	svc, ok := st.services[name]
+	if !ok {
+		return nil, badRequest("unknown service %q: this server issues tokens for %s", name, st.serviceNames())
+	}
+	return svc, nil
+}
+
+func (st *State) serviceNames() string {
+	names := make([]string, 0, len(st.services))
+	for n := range st.services {
+		names = append(names, fmt.Sprintf("%q", n))
+	}
+	return strings.Join(names, ", ")
+}
+
+// errExpiresTooSoon refuses a credential whose remaining life is shorter than
+// the shortest token lifetime clients accept.
+var errExpiresTooSoon = fmt.Errorf("bridge: credential expires in less than %s: %w", MinTokenTTL, providers.ErrInvalidCredential)
+
+// tokenTTL is the service's TTL, or the policy's when it set one, capped by
+// the service maximum and by the credential's expiry, and never below 60 s.
+func tokenTTL(svc *serviceState, policyTTL time.Duration, id providers.Identity, now time.Time) (time.Duration, error) {
+	ttl := svc.TokenTTL
+	if policyTTL > 0 {
+		ttl = policyTTL
+	}
+	ttl = min(ttl, svc.MaxTokenTTL)
+	ttl = max(ttl, MinTokenTTL)
+	if !id.Expiry.IsZero() {
+		left := id.Expiry.Sub(now).Truncate(time.Second)
+		if left < MinTokenTTL {
+			return 0, errExpiresTooSoon
+		}
+		ttl = min(ttl, left)
+	}
+	return ttl, nil
+}
+
+func scopeString(granted []acl.Scope) string {
+	parts := make([]string, len(granted))
+	for i, g := range granted {
+		parts[i] = g.String()
+	}
+	return strings.Join(parts, " ")
+}
+
+// forbiddenError is a deny rule answering 403 with its reason.
+type forbiddenError struct{ rule, reason string }
+
+func (e *forbiddenError) Error() string { return "forbidden by rule " + e.rule + ": " + e.reason }
+
+func (s *Server) fail(w http.ResponseWriter, ev *Event, err error) {
+	var he httpError
+	var fe *forbiddenError
+	if errors.As(err, &fe) {
+		he = httpError{status: http.StatusForbidden, code: "DENIED", oauth: "insufficient_scope", message: fe.reason, reason: "forbidden"}
+		ev.Outcome = OutcomeForbidden
+	} else {
+		he = classify(err, s.opts.Realm)
+		ev.Outcome = OutcomeRejected
+		if he.status >= 500 {
+			ev.Outcome = OutcomeError
+		}
+	}
+	ev.Status, ev.Reason = he.status, he.reason
+	lvl := slog.LevelInfo
+	if he.status >= 500 {
+		lvl = slog.LevelWarn
+	}
+	s.log.Log(context.Background(), lvl, "token request refused", "request_id", ev.RequestID,
+		"status", he.status, "reason", he.reason, "provider", ev.Provider, "err", err)
+	writeHTTPError(w, he, ev.RequestID)
+	s.observe(ev)
+}
+
+func (s *Server) succeed(w http.ResponseWriter, ev *Event, resp tokenResponse) {
+	ev.Outcome, ev.Status = OutcomeIssued, http.StatusOK
+	writeJSON(w, http.StatusOK, resp)
+	s.observe(ev)
+}
+
+func (s *Server) observe(ev *Event) {
+	if s.opts.Observer == nil {
+		return
+	}
+	ev.Latency = s.opts.Now().Sub(ev.Time)
+	s.opts.Observer.Observe(*ev)
+}
+
+func scopeStrings(list []acl.Scope) []string {
+	out := make([]string, len(list))
+	for i, s := range list {
+		out[i] = s.String()
+	}
+	return out
+}
