@@ -9,9 +9,9 @@ import (
 	"crypto/x509/pkix"
 	"errors"
 	"io"
-	"strings"
 	"math/big"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 

@@ -2,8 +2,8 @@ package authority
 
 import (
 	"context"
-	"fmt"
 	"errors"
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
