@@ -1,0 +1,162 @@
+package oidc
+
+import (
+	"bytes"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"unicode/utf8"
+)
+
+// Limits on an incoming token, checked before any JSON is parsed.
+const (
+	// MaxTokenBytes is the longest token accepted.
+	MaxTokenBytes = 32 << 10
+	// maxJSONDepth bounds nesting in the header and the claims.
+	maxJSONDepth = 16
+	// maxKIDBytes bounds the `kid` header.
+	maxKIDBytes = 256
+	// maxAudiences bounds the number of `aud` values.
+	maxAudiences = 32
+)
+
+var (
+	errNotJWS   = errors.New("not a compact JWS")
+	errDupKey   = errors.New("duplicate JSON member")
+	errTooDeep  = errors.New("JSON nested too deeply")
+	errNotUTF8  = errors.New("not valid UTF-8")
+	errTrailing = errors.New("trailing data after JSON value")
+)
+
+// parsedToken is a compact JWS split and decoded, nothing verified.
+type parsedToken struct {
+	raw     string
+	header  map[string]any
+	claims  map[string]any
+	payload []byte
+}
+
+// parseToken splits a compact JWS into its parts and decodes the header and
+// the claims strictly: unpadded base64url only, UTF-8, no duplicate members,
+// bounded depth and size, no trailing data. It verifies nothing.
+func parseToken(s string) (*parsedToken, error) {
+	if len(s) > MaxTokenBytes {
+		return nil, fmt.Errorf("%w: longer than %d bytes", errNotJWS, MaxTokenBytes)
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !(c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-' || c == '_' || c == '.') {
+			return nil, fmt.Errorf("%w: byte %#x outside the base64url alphabet", errNotJWS, c)
+		}
+	}
+	parts := strings.Split(s, ".")
+	if len(parts) != 3 {
+		return nil, fmt.Errorf("%w: %d parts, want 3", errNotJWS, len(parts))
+	}
+	for i, p := range parts {
+		if p == "" {
+			return nil, fmt.Errorf("%w: part %d is empty", errNotJWS, i+1)
+		}
+	}
+	enc := base64.RawURLEncoding.Strict()
+	hb, err := enc.DecodeString(parts[0])
+	if err != nil {
+		return nil, fmt.Errorf("%w: header: %v", errNotJWS, err)
+	}
+	pb, err := enc.DecodeString(parts[1])
+	if err != nil {
+		return nil, fmt.Errorf("%w: payload: %v", errNotJWS, err)
+	}
+	if _, err := enc.DecodeString(parts[2]); err != nil {
+		return nil, fmt.Errorf("%w: signature: %v", errNotJWS, err)
+	}
+	header, err := decodeObject(hb)
+	if err != nil {
+		return nil, fmt.Errorf("header: %w", err)
+	}
+	claims, err := decodeObject(pb)
+	if err != nil {
+		return nil, fmt.Errorf("claims: %w", err)
+	}
+	return &parsedToken{raw: s, header: header, claims: claims, payload: pb}, nil
+}
+
+// decodeObject decodes a JSON object strictly. Numbers stay json.Number so
+// that large integer ids keep every digit.
+func decodeObject(b []byte) (map[string]any, error) {
+	if !utf8.Valid(b) {
+		return nil, errNotUTF8
+	}
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.UseNumber()
+	v, err := decodeValue(dec, 0)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return nil, errTrailing
+	}
+	m, ok := v.(map[string]any)
+	if !ok {
+		return nil, errors.New("not a JSON object")
+	}
+	return m, nil
+}
+
+func decodeValue(dec *json.Decoder, depth int) (any, error) {
+	if depth > maxJSONDepth {
+		return nil, errTooDeep
+	}
+	tok, err := dec.Token()
+	if err != nil {
+		return nil, fmt.Errorf("invalid JSON: %w", err)
+	}
+	switch t := tok.(type) {
+	case json.Delim:
+		switch t {
+		case '{':
+			m := map[string]any{}
+			for dec.More() {
+				kt, err := dec.Token()
+				if err != nil {
+					return nil, fmt.Errorf("invalid JSON: %w", err)
+				}
+				k, ok := kt.(string)
+				if !ok {
+					return nil, errors.New("invalid JSON: object key is not a string")
+				}
+				if _, dup := m[k]; dup {
+					return nil, fmt.Errorf("%w %q", errDupKey, k)
+				}
+				v, err := decodeValue(dec, depth+1)
+				if err != nil {
+					return nil, err
+				}
+				m[k] = v
+			}
+			if _, err := dec.Token(); err != nil {
+				return nil, fmt.Errorf("invalid JSON: %w", err)
+			}
+			return m, nil
+		case '[':
+			a := []any{}
+			for dec.More() {
+				v, err := decodeValue(dec, depth+1)
+				if err != nil {
+					return nil, err
+				}
+				a = append(a, v)
+			}
+			if _, err := dec.Token(); err != nil {
+				return nil, fmt.Errorf("invalid JSON: %w", err)
+			}
+			return a, nil
+		}
+		return nil, errors.New("invalid JSON: unexpected delimiter")
+	default:
+		return t, nil
+	}
+}
