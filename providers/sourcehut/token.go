@@ -36,11 +36,16 @@ var errToken = errors.New("malformed token")
 
 // DecodeToken decodes s strictly: canonical unpadded standard base64 (a
 // string with non-zero padding bits is refused, so no two strings decode to
-// one token), more than 32 bytes, then the exact BARE layout of the payload
+// one token; so is any character outside A-Z a-z 0-9 + /, newlines
+// included), more than 32 bytes, then the exact BARE layout of the payload
 // before the 32-byte MAC — minimal varuints, version 0, valid UTF-8, and no
 // trailing bytes. It does not and cannot check the MAC. raw is the decoded
 // bytes (payload ‖ MAC), the canonical form of the token.
 func DecodeToken(s string) (tok Token, raw []byte, err error) {
+	if !tokenAlphabet(s) {
+		// Go's decoder skips \r and \n even in strict mode.
+		return Token{}, nil, fmt.Errorf("%w: characters outside unpadded standard base64", errToken)
+	}
 	raw, err = base64.RawStdEncoding.Strict().DecodeString(s)
 	if err != nil {
 		return Token{}, nil, fmt.Errorf("%w: not canonical unpadded base64: %v", errToken, err)

@@ -2,6 +2,7 @@ package srhttest
 
 import (
 	"net/http"
+	"strings"
 	"time"
 )
 
@@ -38,6 +39,9 @@ const (
 	// FaultReset hijacks the connection and closes it without a response
 	// (what a panicking meta does).
 	FaultReset
+	// FaultOversized answers 200 with a valid version document padded to
+	// 1 MiB.
+	FaultOversized
 	// FaultAPIMeta answers 200 with the unauthenticated
 	// /query/api-meta.json document, as a misconfigured meta_url would.
 	FaultAPIMeta
@@ -94,6 +98,10 @@ func (s *Server) serveFault(w http.ResponseWriter, r *http.Request, f Fault) boo
 		http.Redirect(w, r, to, http.StatusFound)
 	case FaultReset:
 		hijackAndClose(w)
+	case FaultOversized:
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusOK)
+		_, _ = w.Write([]byte(`{"data":{"version":{"major":0,"minor":0,"patch":0}},"pad":"` + strings.Repeat("x", 1<<20) + `"}`))
 	case FaultAPIMeta:
 		serveAPIMeta(w)
 	default:

@@ -1,7 +1,6 @@
 package srhttest
 
 import (
-	"errors"
 	"fmt"
 	"strings"
 )
@@ -24,7 +23,7 @@ var schema = map[string]map[string]bool{
 func parseQuery(q string) ([]field, error) {
 	toks := tokenize(q)
 	if len(toks) == 0 {
-		return nil, errors.New("no operation provided")
+		return nil, queryError("no operation provided")
 	}
 	if toks[0] == "query" {
 		toks = toks[1:]
@@ -38,20 +37,20 @@ func parseQuery(q string) ([]field, error) {
 		return nil, err
 	}
 	if len(p.toks) != 0 {
-		return nil, fmt.Errorf("Unexpected Name %q", p.toks[0])
+		return nil, queryErrorf("Unexpected Name %q", p.toks[0])
 	}
 	var out []field
 	for _, r := range roots {
 		subs, ok := schema[r.name]
 		if !ok {
-			return nil, fmt.Errorf("Cannot query field %q on type \"Query\".", r.name)
+			return nil, queryErrorf("Cannot query field %q on type \"Query\".", r.name)
 		}
 		if len(r.sub) == 0 {
-			return nil, fmt.Errorf("Field %q of type must have a selection of subfields.", r.name)
+			return nil, queryErrorf("Field %q of type must have a selection of subfields.", r.name)
 		}
 		for _, s := range r.sub {
 			if !subs[s] {
-				return nil, fmt.Errorf("Cannot query field %q on type %q.", s, r.name)
+				return nil, queryErrorf("Cannot query field %q on type %q.", s, r.name)
 			}
 		}
 		out = append(out, r)
@@ -64,30 +63,30 @@ type parser struct{ toks []string }
 // selection parses "{" name [selection] … "}" two levels deep.
 func (p *parser) selection(depth int) ([]field, error) {
 	if len(p.toks) == 0 || p.toks[0] != "{" {
-		return nil, errors.New("Expected {")
+		return nil, queryError("Expected {")
 	}
 	p.toks = p.toks[1:]
 	var out []field
 	for {
 		if len(p.toks) == 0 {
-			return nil, errors.New("Expected Name, found <EOF>")
+			return nil, queryError("Expected Name, found <EOF>")
 		}
 		t := p.toks[0]
 		if t == "}" {
 			p.toks = p.toks[1:]
 			if len(out) == 0 {
-				return nil, errors.New("Expected Name, found }")
+				return nil, queryError("Expected Name, found }")
 			}
 			return out, nil
 		}
 		if !isName(t) {
-			return nil, fmt.Errorf("Expected Name, found %s", t)
+			return nil, queryErrorf("Expected Name, found %s", t)
 		}
 		p.toks = p.toks[1:]
 		f := field{name: t}
 		if len(p.toks) > 0 && p.toks[0] == "{" {
 			if depth > 0 {
-				return nil, fmt.Errorf("Field %q must not have a selection since it has no subfields.", t)
+				return nil, queryErrorf("Field %q must not have a selection since it has no subfields.", t)
 			}
 			subs, err := p.selection(depth + 1)
 			if err != nil {
@@ -133,3 +132,10 @@ func isName(s string) bool {
 	}
 	return s != ""
 }
+
+// queryError is a GraphQL validation message, worded as gqlgen words it.
+type queryError string
+
+func (e queryError) Error() string { return string(e) }
+
+func queryErrorf(format string, a ...any) error { return queryError(fmt.Sprintf(format, a...)) }
