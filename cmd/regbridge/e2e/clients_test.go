@@ -89,7 +89,10 @@ func (c *Client) MustFail(t *testing.T, words []string, stdin string, args ...st
 	if r.code == 0 {
 		t.Fatalf("want a refusal, got success:\n%s", r)
 	}
-	for _, line := range strings.Split(r.stderr+"\n"+r.stdout, "\n") {
+	// The last matching line is the client's final word.
+	lines := strings.Split(r.stderr+"\n"+r.stdout, "\n")
+	for i := len(lines) - 1; i >= 0; i-- {
+		line := lines[i]
 		for _, w := range words {
 			if strings.Contains(strings.ToLower(line), strings.ToLower(w)) {
 				t.Logf("refused as expected: %s", strings.TrimSpace(line))

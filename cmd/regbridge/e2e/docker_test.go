@@ -28,8 +28,17 @@ var dockerScenarios = []scenario{
 		if err := json.Unmarshal(b, &cfg); err != nil {
 			t.Fatalf("config.json: %v", err)
 		}
-		if _, ok := cfg.Auths[w.reg.Host]; !ok {
-			t.Errorf("config.json has no entry for %s: %s", w.reg.Host, b)
+		entry, ok := cfg.Auths[w.reg.Host]
+		if !ok {
+			t.Fatalf("config.json has no entry for %s", w.reg.Host)
+		}
+		var fields map[string]any
+		if err := json.Unmarshal(entry, &fields); err != nil {
+			t.Fatalf("config.json entry: %v", err)
+		}
+		t.Logf("docker stored the fields %v for %s", sortedKeys(fields), w.reg.Host)
+		if _, ok := fields["auth"]; !ok {
+			t.Errorf("config.json entry for %s has no auth field: %v", w.reg.Host, sortedKeys(fields))
 		}
 	}},
 	{"login fails with a bad password", func(t *testing.T, w *world) {
