@@ -129,11 +129,12 @@ func PublicJWK(pub crypto.PublicKey) map[string]any {
 	b64 := base64.RawURLEncoding.EncodeToString
 	switch k := pub.(type) {
 	case *ecdsa.PublicKey:
-		size := (k.Curve.Params().BitSize + 7) / 8
-		x, y := make([]byte, size), make([]byte, size)
-		k.X.FillBytes(x)
-		k.Y.FillBytes(y)
-		return map[string]any{"kty": "EC", "crv": k.Curve.Params().Name, "x": b64(x), "y": b64(y)}
+		raw, err := k.Bytes() // 0x04 || X || Y
+		if err != nil {
+			return nil
+		}
+		size := (len(raw) - 1) / 2
+		return map[string]any{"kty": "EC", "crv": k.Curve.Params().Name, "x": b64(raw[1 : 1+size]), "y": b64(raw[1+size:])}
 	case *rsa.PublicKey:
 		return map[string]any{"kty": "RSA", "n": b64(k.N.Bytes()), "e": b64(big.NewInt(int64(k.E)).Bytes())}
 	case ed25519.PublicKey:
