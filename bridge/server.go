@@ -77,7 +77,7 @@ func NewServer(st *State, opts Options) *Server {
 	if opts.Random == nil {
 		opts.Random = rand.Reader
 	}
-	s := &Server{opts: opts, log: opts.Logger}
+	s := &Server{opts: opts, log: opts.Logger, lastReload: ReloadStatus{Time: opts.Now(), OK: true, Source: "start"}}
 	s.state.Store(st)
 	mux := http.NewServeMux()
 	mux.HandleFunc(opts.TokenPath, s.serveToken)

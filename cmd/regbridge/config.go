@@ -168,7 +168,13 @@ func (c *Config) validate(root *yaml.Node) error {
 				line = svcNodes.Content[i].Line
 			}
 			for _, e := range strings.Split(err.Error(), "\n") {
-				p = append(p, fmt.Sprintf("%s:%d: services[%d]: %s", c.file, line, i, e))
+				l := line
+				if key, _, ok := strings.Cut(e, ":"); ok && svcNodes != nil && i < len(svcNodes.Content) {
+					if k := mapKey(svcNodes.Content[i], key); k != nil {
+						l = k.Line
+					}
+				}
+				p = append(p, fmt.Sprintf("%s:%d: services[%d]: %s", c.file, l, i, e))
 			}
 		}
 	}
@@ -191,9 +197,6 @@ func (c *Config) validate(root *yaml.Node) error {
 	}
 	if c.TLS.ClientCA != "" && c.TLS.Certificate == "" {
 		p = append(p, c.at("tls", "tls.client_ca needs tls.certificate and tls.private_key"))
-	}
-	if c.State != "" && c.State != "memory" && !strings.HasPrefix(c.State, "redis://") && !strings.HasPrefix(c.State, "rediss://") {
-		p = append(p, c.at("state", "state %q: use memory (default) or a redis:// URL", c.State))
 	}
 	if len(p) > 0 {
 		return &configError{problems: p}

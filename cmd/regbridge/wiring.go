@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"path/filepath"
 	"slices"
 	"strings"
 	"time"
@@ -93,6 +94,7 @@ func buildProviders(cfg *Config, factories map[string]factory, deps providers.De
 		if d.Logger != nil {
 			d.Logger = d.Logger.With(slog.String("provider", id.Value))
 		}
+		resolveProviderPaths(node, filepath.Dir(cfg.file))
 		prov, err := f(cfg.file, id.Value, node, d)
 		if err != nil {
 			var ce *configError
@@ -114,6 +116,22 @@ func buildProviders(cfg *Config, factories map[string]factory, deps providers.De
 		return nil, nil, &configError{problems: p}
 	}
 	return out, facts, nil
+}
+
+// resolveProviderPaths makes file paths in a provider entry relative to the
+// configuration file's directory: the values of keys ending in "_file" and of
+// the static provider's htpasswd, robots and groups.
+func resolveProviderPaths(node *yaml.Node, dir string) {
+	if dir == "" || node.Kind != yaml.MappingNode {
+		return
+	}
+	for i := 0; i+1 < len(node.Content); i += 2 {
+		k, v := node.Content[i].Value, node.Content[i+1]
+		isPath := strings.HasSuffix(k, "_file") || k == "htpasswd" || k == "robots" || k == "groups"
+		if isPath && v.Kind == yaml.ScalarNode && v.Value != "" && !filepath.IsAbs(v.Value) {
+			v.Value = filepath.Join(dir, v.Value)
+		}
+	}
 }
 
 func providerIDRE(s string) bool {

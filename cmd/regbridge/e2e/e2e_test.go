@@ -31,15 +31,8 @@ func clientSuites() []clientSuite {
 func TestE2ERealClientsAgainstRealRegistries(t *testing.T) {
 	needE2E(t)
 	users := e2eUsers(t)
-	bridge := startE2EBridge(t, users)
-	for _, rc := range []struct {
-		version RegistryVersion
-		service Service
-	}{
-		{reg28Bundle, svc28},
-		{reg31Bundle, svc31},
-		{reg31JWKS, svc31KID},
-	} {
+	bridge := startE2EBridge(t, users, "")
+	for _, rc := range registryConfigs {
 		t.Run(rc.version.Label, func(t *testing.T) {
 			w := &world{bridge: bridge, pw: users}
 			w.reg = startRegistry(t, rc.version, bridge, rc.service)

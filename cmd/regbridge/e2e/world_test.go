@@ -67,14 +67,16 @@ func e2eUsers(t *testing.T) map[string]string {
 	}
 }
 
-// startE2EBridge starts the bridge shared by the registry scenarios.
-func startE2EBridge(t *testing.T, users map[string]string) *Bridge {
+// startE2EBridge starts a bridge serving the three registry services with
+// the e2e accounts and policy; alg is keygen's --alg ("" for the default).
+func startE2EBridge(t *testing.T, users map[string]string, alg string) *Bridge {
 	t.Helper()
 	return startBridge(t, BridgeOptions{
 		Services: []Service{svc28, svc31, svc31KID},
 		Users:    users,
 		Groups:   map[string][]string{"publishers": {"admin"}},
 		Policy:   e2ePolicy,
+		Alg:      alg,
 	})
 }
 
