@@ -231,4 +231,3 @@ func (ex Explanation) String() string {
 	}
 	return b.String()
 }
-
