@@ -109,6 +109,7 @@ func gitlabForkMRLegacy(e *env) map[string]any {
 func gitlabForkMR(e *env) map[string]any {
 	c := gitlabClaims(e, "merge_request_event", "branch", "main", true)
 	c["project_id"], c["project_path"] = glForkID, "mallory/api"
+	c["namespace_id"], c["namespace_path"] = "99", "mallory"
 	c["source_project_id"], c["source_project_path"] = glForkID, "mallory/api"
 	return c
 }
