@@ -36,7 +36,18 @@ type Event struct {
 	Reason         string
 	CredentialHash string
 	CacheHit       bool
-	Latency        time.Duration
+	// Anonymous marks a request that carried no credential.
+	Anonymous bool
+	// Reused marks a token handed out again by token_reuse.
+	Reused bool
+	// Dropped lists grants the policy dropped because a placeholder value
+	// was refused ("rule-id: reason").
+	Dropped []string
+	// Upstream is the time spent waiting for the provider on a credential
+	// cache miss; UpstreamOutcome is empty when no provider was asked.
+	Upstream        time.Duration
+	UpstreamOutcome string
+	Latency         time.Duration
 }
 
 // Observer receives an Event after every token request. Observe MUST NOT

@@ -74,7 +74,7 @@ func (s *Server) issue(r *http.Request, req *TokenRequest, ev *Event) (*issued, 
 	}
 	now := s.opts.Now()
 	dec := st.policy.Decide(id, svc.Name, req.Scopes)
-	ev.Rules = dec.Rules
+	ev.Rules, ev.Dropped = dec.Rules, dec.Dropped
 	if dec.Forbidden != nil {
 		return nil, &forbiddenError{rule: dec.Forbidden.Rule, reason: dec.Forbidden.Reason}
 	}
@@ -96,6 +96,7 @@ func (s *Server) issue(r *http.Request, req *TokenRequest, ev *Event) (*issued, 
 func (s *Server) authenticate(ctx context.Context, st *State, r *http.Request, req *TokenRequest, ev *Event) (providers.Identity, error) {
 	cred := req.Credential
 	if cred.Scheme == providers.SchemeNone {
+		ev.Anonymous = true
 		return providers.Identity{Anonymous: true}, nil
 	}
 	if len(cred.Secret) > s.opts.Limits.MaxCredentialBytes {
@@ -109,8 +110,12 @@ func (s *Server) authenticate(ctx context.Context, st *State, r *http.Request, r
 	ev.Provider = reg.ID
 	key := cacheKey(reg, cred)
 	ev.CredentialHash = hex.EncodeToString(key[:4])
+	start := s.opts.Now()
 	id, hit, err := st.cache.Authenticate(ctx, reg, cred)
 	ev.CacheHit = hit
+	if !hit {
+		ev.Upstream, ev.UpstreamOutcome = s.opts.Now().Sub(start), upstreamOutcome(err)
+	}
 	if err != nil {
 		return providers.Identity{}, fmt.Errorf("bridge: provider %q: %w", reg.ID, err)
 	}
