@@ -15,6 +15,9 @@ import (
 	"github.com/regbridge/regbridge/acl"
 	"github.com/regbridge/regbridge/bridge"
 	"github.com/regbridge/regbridge/providers"
+	"github.com/regbridge/regbridge/providers/authority"
+	"github.com/regbridge/regbridge/providers/oidc"
+	"github.com/regbridge/regbridge/providers/sourcehut"
 	"github.com/regbridge/regbridge/providers/static"
 )
 
@@ -42,7 +45,10 @@ func adapt[C validator, P providers.Provider](newFn func(string, C, providers.De
 // providerFactories maps each provider `type` to its constructor.
 func providerFactories() map[string]factory {
 	return map[string]factory{
-		"static": adapt(static.New),
+		"static":    adapt(static.New),
+		"sourcehut": adapt(sourcehut.New),
+		"oidc":      adapt(oidc.New),
+		"authority": adapt(authority.New),
 	}
 }
 
