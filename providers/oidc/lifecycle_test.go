@@ -24,12 +24,11 @@ func TestNewDoesNoNetworkIOAndAnUnreachableIssuerAnswersUnavailable(t *testing.T
 	}
 	issuer := "http://" + l.Addr().String()
 	l.Close()
-	p, err := oidc.New("ci", oidc.Config{Issuer: issuer, Audiences: []string{aud}}, noDeps())
-	if err != nil {
+	if _, err := oidc.New("ci", oidc.Config{Issuer: issuer, Audiences: []string{aud}}, noDeps()); err != nil {
 		t.Fatalf("New: %v", err)
 	}
 	// The same provider with a working client, against the dead issuer.
-	p, err = oidc.New("ci", oidc.Config{Issuer: issuer, Audiences: []string{aud}, Timeout: time.Second}, providers.Deps{})
+	p, err := oidc.New("ci", oidc.Config{Issuer: issuer, Audiences: []string{aud}, Timeout: time.Second}, providers.Deps{})
 	if err != nil {
 		t.Fatal(err)
 	}
