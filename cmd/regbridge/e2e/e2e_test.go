@@ -1,6 +1,9 @@
 package e2e
 
-import "testing"
+import (
+	"strings"
+	"testing"
+)
 
 // scenario is one end-to-end check run against one registry.
 type scenario struct {
@@ -52,4 +55,16 @@ func TestE2ERealClientsAgainstRealRegistries(t *testing.T) {
 			}
 		})
 	}
+	t.Run("the regbridge log holds no password", func(t *testing.T) {
+		log := bridge.Log(t)
+		if strings.Count(log, "\n") < 10 {
+			t.Fatalf("the regbridge log has too few lines to judge:\n%s", log)
+		}
+		for user, pw := range users {
+			// Wrong passwords were "wrong-"+pw, so this covers them too.
+			if strings.Contains(log, pw) {
+				t.Errorf("the password of %s appears in the regbridge log", user)
+			}
+		}
+	})
 }
