@@ -88,7 +88,7 @@ func TestUnknownJWTIssuerIsRefusedWithoutAskingAnyProvider(t *testing.T) {
 		"no issuer":                       jws(`{"alg":"RS256"}`, `{"sub":"x"}`),
 		"issuer not a string":             jws(`{"alg":"RS256"}`, `{"iss":["https://token.actions.githubusercontent.com"]}`),
 		"header not JSON":                 "bm90anNvbg." + base64.RawURLEncoding.EncodeToString([]byte(`{"iss":"x"}`)) + ".c2ln",
-		"padded base64":                   jws(`{"alg":"RS256"}`, `{"iss":"https://token.actions.githubusercontent.com"}`) + "==",
+		"padded base64 payload":           base64.RawURLEncoding.EncodeToString([]byte(`{"alg":"RS256"}`)) + "." + base64.URLEncoding.EncodeToString([]byte(`{"iss":"https://token.actions.githubusercontent.com"}`)) + "==.c2ln",
 		"empty signature":                 strings.TrimSuffix(jws(`{"alg":"RS256"}`, `{"iss":"x"}`), base64.RawURLEncoding.EncodeToString([]byte("sig"))),
 		"DPoP scheme to a Basic provider": jws(`{"alg":"RS256"}`, `{"iss":"https://token.actions.githubusercontent.com"}`),
 	}
