@@ -73,11 +73,8 @@ func startBridge(t *testing.T, opts BridgeOptions) *Bridge {
 		Config:   filepath.Join(dir, "regbridge.yaml"),
 		Key:      filepath.Join(dir, "key.pem"),
 		Cert:     filepath.Join(dir, "cert.pem"),
-		Port:     freePort(t),
 		Services: opts.Services,
 	}
-	b.URL = "http://localhost:" + itoa(b.Port)
-	b.Realm = b.URL + "/token"
 
 	keygen := []string{"keygen", "--key", b.Key, "--cert", b.Cert}
 	if opts.Alg != "" {
@@ -97,32 +94,48 @@ func startBridge(t *testing.T, opts BridgeOptions) *Bridge {
 	policy := filepath.Join(dir, "policy.yaml")
 	writeFile(t, policy, opts.Policy)
 
+	// The port is part of the configuration (listen, public_url): it is
+	// written again if startServer has to try another port.
 	var cfg strings.Builder
-	fmt.Fprintf(&cfg, "listen: %q\n", "127.0.0.1:"+itoa(b.Port))
-	fmt.Fprintf(&cfg, "public_url: %q\n", b.URL)
-	cfg.WriteString("services:\n")
-	for _, s := range opts.Services {
-		h := s.Header
-		if h == "" {
-			h = headerX5C
+	writeConfig := func(port int) {
+		cfg.Reset()
+		fmt.Fprintf(&cfg, "listen: %q\n", "127.0.0.1:"+itoa(port))
+		fmt.Fprintf(&cfg, "public_url: %q\n", "http://localhost:"+itoa(port))
+		cfg.WriteString("services:\n")
+		for _, s := range opts.Services {
+			h := s.Header
+			if h == "" {
+				h = headerX5C
+			}
+			fmt.Fprintf(&cfg, "  - {name: %q, issuer: %q, token_ttl: 5m, header: %s}\n", s.Name, s.Issuer, h)
 		}
-		fmt.Fprintf(&cfg, "  - {name: %q, issuer: %q, token_ttl: 5m, header: %s}\n", s.Name, s.Issuer, h)
+		fmt.Fprintf(&cfg, "keys:\n  - {private_key: %q, certificate: %q}\n", b.Key, b.Cert)
+		cfg.WriteString("providers:\n")
+		fmt.Fprintf(&cfg, "  - {id: users, type: static, htpasswd: %q, groups: %q}\n", htpasswd, groups)
+		for _, p := range opts.ExtraProviders {
+			fmt.Fprintf(&cfg, "  - %s\n", p)
+		}
+		fmt.Fprintf(&cfg, "policy: %q\n", policy)
+		cfg.WriteString("cache: {size: 1000, ttl: 60s, negative_ttl: 10s}\n")
+		writeFile(t, b.Config, cfg.String())
 	}
-	fmt.Fprintf(&cfg, "keys:\n  - {private_key: %q, certificate: %q}\n", b.Key, b.Cert)
-	cfg.WriteString("providers:\n")
-	fmt.Fprintf(&cfg, "  - {id: users, type: static, htpasswd: %q, groups: %q}\n", htpasswd, groups)
-	for _, p := range opts.ExtraProviders {
-		fmt.Fprintf(&cfg, "  - %s\n", p)
-	}
-	fmt.Fprintf(&cfg, "policy: %q\n", policy)
-	cfg.WriteString("cache: {size: 1000, ttl: 60s, negative_ttl: 10s}\n")
-	writeFile(t, b.Config, cfg.String())
-
+	writeConfig(0)
 	if r := b.run(t, "check", "--config", b.Config); r.code != 0 {
 		t.Fatalf("regbridge check refused the e2e configuration:\n%s\nconfig:\n%s", r, cfg.String())
 	}
-	b.proc = startProc(t, "regbridge", dir, baseEnv(dir), regbridgeBin, "serve", "--config", b.Config)
-	b.proc.waitHTTP(t, "http://127.0.0.1:"+itoa(b.Port)+"/readyz", http.StatusOK, 20*time.Second)
+	b.proc, b.Port = startServer(t, "regbridge", dir, func(port int) serverSpec {
+		writeConfig(port)
+		return serverSpec{
+			env:      baseEnv(dir),
+			bin:      regbridgeBin,
+			args:     []string{"serve", "--config", b.Config},
+			readyURL: "http://127.0.0.1:" + itoa(port) + "/readyz",
+			ready:    http.StatusOK,
+			timeout:  20 * time.Second,
+		}
+	})
+	b.URL = "http://localhost:" + itoa(b.Port)
+	b.Realm = b.URL + "/token"
 	return b
 }
 

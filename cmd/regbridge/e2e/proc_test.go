@@ -96,22 +96,21 @@ func (p *proc) exited() (bool, error) {
 	}
 }
 
-// waitHTTP polls url until it answers with status want, failing the test
-// after timeout or when the process exits first.
-func (p *proc) waitHTTP(t *testing.T, url string, want int, timeout time.Duration) {
-	t.Helper()
+// waitReady polls url until it answers with status want. It returns an
+// error after timeout, or as soon as the process exits.
+func (p *proc) waitReady(url string, want int, timeout time.Duration) error {
 	client := &http.Client{Timeout: time.Second}
 	deadline := time.Now().Add(timeout)
 	var last string
 	for time.Now().Before(deadline) {
 		if done, err := p.exited(); done {
-			t.Fatalf("%s exited before it was ready (%v); last lines of %s:\n%s", p.name, err, p.log, tailFile(p.log, 40))
+			return fmt.Errorf("%s exited before it was ready (%v); last lines of %s:\n%s", p.name, err, p.log, tailFile(p.log, 40))
 		}
 		resp, err := client.Get(url)
 		if err == nil {
 			resp.Body.Close()
 			if resp.StatusCode == want {
-				return
+				return nil
 			}
 			last = resp.Status
 		} else {
@@ -119,8 +118,42 @@ func (p *proc) waitHTTP(t *testing.T, url string, want int, timeout time.Duratio
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
-	t.Fatalf("%s not ready after %s: GET %s: last answer %s, want %d; last lines of %s:\n%s",
+	return fmt.Errorf("%s not ready after %s: GET %s: last answer %s, want %d; last lines of %s:\n%s",
 		p.name, timeout, url, last, want, p.log, tailFile(p.log, 40))
+}
+
+// serverSpec is how to start a server on a given port.
+type serverSpec struct {
+	env      []string
+	bin      string
+	args     []string
+	readyURL string // polled until it answers readyCode
+	ready    int
+	timeout  time.Duration
+}
+
+// startServer starts a server on a free loopback port and waits until it is
+// ready. spec is called with the port; if the port was taken between
+// choosing and binding it (the process exits saying so), it tries again
+// with another port, up to three times.
+func startServer(t *testing.T, name, dir string, spec func(port int) serverSpec) (*proc, int) {
+	t.Helper()
+	var err error
+	for attempt := 0; attempt < 3; attempt++ {
+		port := freePort(t)
+		s := spec(port)
+		p := startProc(t, name, dir, s.env, s.bin, s.args...)
+		if err = p.waitReady(s.readyURL, s.ready, s.timeout); err == nil {
+			return p, port
+		}
+		p.stop(t)
+		if !strings.Contains(p.logText(t), "address already in use") {
+			break
+		}
+		t.Logf("%s: port %d was taken, trying another", name, port)
+	}
+	t.Fatal(err)
+	return nil, 0
 }
 
 // logText returns the process log so far.

@@ -49,13 +49,11 @@ func startRegistry(t *testing.T, v RegistryVersion, bridge *Bridge, svc Service)
 	t.Helper()
 	bin := needTool(t, v.tool)
 	dir := t.TempDir()
-	r := &Registry{Version: v, Service: svc, Port: freePort(t), Dir: dir}
-	r.Host = "localhost:" + itoa(r.Port)
+	r := &Registry{Version: v, Service: svc, Dir: dir}
 	base := filepath.Join(dir, "base.yml")
 	writeFile(t, base, registryBaseConfig)
 
 	env := append(baseEnv(dir),
-		"REGISTRY_HTTP_ADDR=127.0.0.1:"+itoa(r.Port),
 		"REGISTRY_HTTP_SECRET=e2e-"+randomPassword(t),
 		"REGISTRY_STORAGE_FILESYSTEM_ROOTDIRECTORY="+filepath.Join(dir, "data"),
 		"REGISTRY_AUTH_TOKEN_REALM="+bridge.Realm,
@@ -73,7 +71,9 @@ func startRegistry(t *testing.T, v RegistryVersion, bridge *Bridge, svc Service)
 	} else {
 		env = append(env, "REGISTRY_AUTH_TOKEN_ROOTCERTBUNDLE="+bridge.Cert)
 	}
-	r.start(t, bin, env, base)
+	r.start(t, bin, base, func(port int) []string {
+		return append(env, "REGISTRY_HTTP_ADDR=127.0.0.1:"+itoa(port))
+	})
 	return r
 }
 
@@ -84,8 +84,7 @@ func startRegistryFromStanza(t *testing.T, v RegistryVersion, bridge *Bridge, sv
 	t.Helper()
 	bin := needTool(t, v.tool)
 	dir := t.TempDir()
-	r := &Registry{Version: v, Service: svc, Port: freePort(t), Dir: dir}
-	r.Host = "localhost:" + itoa(r.Port)
+	r := &Registry{Version: v, Service: svc, Dir: dir}
 	args := []string{"registry-config", "--config", bridge.Config, "--service", svc.Name}
 	if v.JWKS {
 		args = append(args, "--jwks", filepath.Join(dir, "jwks.json"))
@@ -94,20 +93,33 @@ func startRegistryFromStanza(t *testing.T, v RegistryVersion, bridge *Bridge, sv
 	cfg := "version: 0.1\n" +
 		"log: {level: info}\n" +
 		"storage: {filesystem: {rootdirectory: " + filepath.Join(dir, "data") + "}, delete: {enabled: true}}\n" +
-		"http: {addr: \"127.0.0.1:" + itoa(r.Port) + "\", secret: e2e-" + randomPassword(t) + "}\n" +
+		"http: {secret: e2e-" + randomPassword(t) + "}\n" +
 		stanza
 	path := filepath.Join(dir, "config.yml")
 	writeFile(t, path, cfg)
 	t.Logf("registry configuration with the printed stanza:\n%s", cfg)
-	r.start(t, bin, append(baseEnv(dir), "OTEL_TRACES_EXPORTER=none"), path)
+	r.start(t, bin, path, func(port int) []string {
+		// Only the listen address comes from the environment.
+		return append(baseEnv(dir), "OTEL_TRACES_EXPORTER=none", "REGISTRY_HTTP_ADDR=127.0.0.1:"+itoa(port))
+	})
 	return r
 }
 
-// start runs `BIN serve CONFIG` and waits until GET /v2/ answers 401.
-func (r *Registry) start(t *testing.T, bin string, env []string, config string) {
+// start runs `BIN serve CONFIG` on a free port (env gives the environment
+// for a port) and waits until GET /v2/ answers 401.
+func (r *Registry) start(t *testing.T, bin, config string, env func(port int) []string) {
 	t.Helper()
-	r.proc = startProc(t, "registry", r.Dir, env, bin, "serve", config)
-	r.proc.waitHTTP(t, "http://127.0.0.1:"+itoa(r.Port)+"/v2/", http.StatusUnauthorized, 30*time.Second)
+	r.proc, r.Port = startServer(t, "registry", r.Dir, func(port int) serverSpec {
+		return serverSpec{
+			env:      env(port),
+			bin:      bin,
+			args:     []string{"serve", config},
+			readyURL: "http://127.0.0.1:" + itoa(port) + "/v2/",
+			ready:    http.StatusUnauthorized,
+			timeout:  30 * time.Second,
+		}
+	})
+	r.Host = "localhost:" + itoa(r.Port)
 }
 
 // Log returns the registry's log so far.
