@@ -14,6 +14,8 @@ type Client struct {
 	Tool tool
 	bin  string
 	Home string // HOME, TMPDIR and the parent of every config file
+	// runRoot is podman's short-path run directory.
+	runRoot string
 }
 
 // newClient finds the pinned tool (skipping the test when it is missing)
@@ -27,7 +29,20 @@ func newClient(t *testing.T, tl tool) *Client {
 			t.Fatal(err)
 		}
 	}
-	return &Client{Tool: tl, bin: bin, Home: home}
+	// podman insists that an auth file named by REGISTRY_AUTH_FILE exists.
+	writeFile(t, filepath.Join(home, "auth.json"), `{"auths":{}}`)
+	c := &Client{Tool: tl, bin: bin, Home: home}
+	if tl.name == toolPodman.name {
+		// podman refuses a runroot longer than 50 characters, which
+		// t.TempDir paths exceed.
+		run, err := os.MkdirTemp("", "pm")
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { os.RemoveAll(run) })
+		c.runRoot = run
+	}
+	return c
 }
 
 // WorkDir is the directory commands run in (oras needs relative paths).
@@ -64,6 +79,16 @@ func (c *Client) Run(t *testing.T, stdin string, args ...string) result {
 		// No signature policy file is needed for copies between test
 		// registries.
 		args = append([]string{"--insecure-policy"}, args...)
+	case toolPodman.name:
+		// Private image storage, no daemon, no systemd.
+		args = append([]string{
+			"--root", filepath.Join(c.Home, "storage"),
+			"--runroot", c.runRoot,
+			"--storage-driver", "vfs",
+			"--events-backend", "file",
+			"--cgroup-manager", "cgroupfs",
+			"--tmpdir", filepath.Join(c.Home, "tmp"),
+		}, args...)
 	}
 	r := runCmd(t, c.WorkDir(), c.env(), stdin, c.bin, args...)
 	t.Logf("%s (exit %d)", strings.Join(r.args, " "), r.code)
@@ -110,7 +135,7 @@ func (c *Client) Login(t *testing.T, host, user, password string) result {
 	switch c.Tool.name {
 	case toolCrane.name:
 		return c.Run(t, password, "auth", "login", host, "-u", user, "--password-stdin")
-	case toolSkopeo.name:
+	case toolSkopeo.name, toolPodman.name:
 		return c.Run(t, password, "login", "--tls-verify=false", "-u", user, "--password-stdin", host)
 	case toolOras.name:
 		return c.Run(t, password, "login", "-u", user, "--password-stdin", host)

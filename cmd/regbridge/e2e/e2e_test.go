@@ -24,6 +24,7 @@ func clientSuites() []clientSuite {
 		{toolCrane, craneScenarios},
 		{toolSkopeo, skopeoScenarios},
 		{toolOras, orasScenarios},
+		{toolPodman, podmanScenarios},
 		{toolDocker, dockerScenarios},
 	}
 }

@@ -42,6 +42,7 @@ var (
 	toolCrane      = tool{name: "crane", inTools: true, version: []string{"version"}, want: "v0.22.1"}
 	toolOras       = tool{name: "oras", inTools: true, version: []string{"version"}, want: "1.3.6"}
 	toolSkopeo     = tool{name: "skopeo", version: []string{"--version"}, want: "1.9.3"}
+	toolPodman     = tool{name: "podman", version: []string{"--version"}, want: "4.3.1"}
 	toolDocker     = tool{name: "docker", version: []string{"--version"}, want: "28.2.2", optional: true}
 )
 
