@@ -3,12 +3,13 @@
 //
 // The tests build the regbridge binary, start it and the registries as child
 // processes (Debian's distribution 2.8.2 and distribution v3.1.2, the latter
-// both with a certificate bundle and JWKS-only), and drive crane, oras, skopeo
-// and the docker CLI (login only) against them.
+// both with a certificate bundle and JWKS-only), and drive crane, oras, skopeo,
+// podman and the docker CLI (login only) against them.
 //
 // They are skipped unless REGBRIDGE_E2E_TOOLS names the directory holding the
-// pinned Go tools (registry, crane, oras); docker-registry, skopeo and docker
-// are looked up on PATH. With REGBRIDGE_E2E_REQUIRED=1 a missing tool fails the
+// pinned Go tools (registry, crane, oras); docker-registry, skopeo, podman and
+// docker are looked up on PATH. REGBRIDGE_E2E_BIN tests a prebuilt regbridge
+// binary instead of building the working tree's. With REGBRIDGE_E2E_REQUIRED=1 a missing tool fails the
 // run instead of skipping it. `.ci/install-tools` installs everything and
 // `.ci/run` runs the suite with both variables set.
 //
