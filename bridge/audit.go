@@ -9,48 +9,62 @@ import (
 
 // AuditLog writes one JSON line per token decision. It is separate from the
 // operational log and never carries a secret: the credential appears only as
-// a short hash prefix.
+// a short prefix of the SHA-256 cache key, and the issued token never
+// appears at all.
+//
+// The fields of a line (docs/observability.md) are: time, request_id,
+// client_addr, endpoint, service, provider, anonymous, subject, requested,
+// granted, rules, dropped, outcome, status, reason, credential_hash,
+// cache_hit, reused, upstream_ms and latency_ms.
 type AuditLog struct {
 	mu sync.Mutex
 	w  io.Writer
 }
 
-// NewAuditLog writes to w.
+// NewAuditLog writes to w. Writes are serialised, so w need not be safe for
+// concurrent use.
 func NewAuditLog(w io.Writer) *AuditLog { return &AuditLog{w: w} }
 
-// auditLine is the documented audit record.
-type auditLine struct {
+// AuditLine is the documented audit record. Slices are never null, so every
+// line carries every field.
+type AuditLine struct {
 	Time           string   `json:"time"`
 	RequestID      string   `json:"request_id"`
 	ClientAddr     string   `json:"client_addr"`
 	Endpoint       string   `json:"endpoint"`
 	Service        string   `json:"service"`
 	Provider       string   `json:"provider"`
+	Anonymous      bool     `json:"anonymous"`
 	Subject        string   `json:"subject"`
 	Requested      []string `json:"requested"`
 	Granted        []string `json:"granted"`
 	Rules          []string `json:"rules"`
+	Dropped        []string `json:"dropped"`
 	Outcome        Outcome  `json:"outcome"`
 	Status         int      `json:"status"`
-	Reason         string   `json:"reason,omitempty"`
-	CredentialHash string   `json:"credential_hash,omitempty"`
+	Reason         string   `json:"reason"`
+	CredentialHash string   `json:"credential_hash"`
 	CacheHit       bool     `json:"cache_hit"`
+	Reused         bool     `json:"reused"`
+	UpstreamMS     float64  `json:"upstream_ms"`
 	LatencyMS      float64  `json:"latency_ms"`
+}
+
+// NewAuditLine renders e as an audit record.
+func NewAuditLine(e Event) AuditLine {
+	return AuditLine{
+		Time: e.Time.UTC().Format(time.RFC3339Nano), RequestID: e.RequestID, ClientAddr: e.ClientAddr,
+		Endpoint: e.Endpoint, Service: e.Service, Provider: e.Provider, Anonymous: e.Anonymous, Subject: e.Subject,
+		Requested: scopeStrings(e.Requested), Granted: scopeStrings(e.Granted), Rules: nonNil(e.Rules),
+		Dropped: nonNil(e.Dropped), Outcome: e.Outcome, Status: e.Status, Reason: e.Reason,
+		CredentialHash: e.CredentialHash, CacheHit: e.CacheHit, Reused: e.Reused,
+		UpstreamMS: millis(e.Upstream), LatencyMS: millis(e.Latency),
+	}
 }
 
 // Observe implements Observer.
 func (a *AuditLog) Observe(e Event) {
-	line := auditLine{
-		Time: e.Time.UTC().Format(time.RFC3339Nano), RequestID: e.RequestID, ClientAddr: e.ClientAddr,
-		Endpoint: e.Endpoint, Service: e.Service, Provider: e.Provider, Subject: e.Subject,
-		Requested: scopeStrings(e.Requested), Granted: scopeStrings(e.Granted), Rules: e.Rules,
-		Outcome: e.Outcome, Status: e.Status, Reason: e.Reason, CredentialHash: e.CredentialHash,
-		CacheHit: e.CacheHit, LatencyMS: float64(e.Latency.Microseconds()) / 1000,
-	}
-	if line.Rules == nil {
-		line.Rules = []string{}
-	}
-	b, err := json.Marshal(line)
+	b, err := json.Marshal(NewAuditLine(e))
 	if err != nil {
 		return
 	}
@@ -59,3 +73,12 @@ func (a *AuditLog) Observe(e Event) {
 	a.w.Write(b)
 	a.mu.Unlock()
 }
+
+func nonNil(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}
+
+func millis(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }

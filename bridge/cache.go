@@ -87,7 +87,11 @@ func cacheKey(reg *Registered, cred providers.Credential) [32]byte {
 // Authenticate returns the cached answer for cred or asks the provider.
 // hit reports whether the answer came from the cache.
 func (c *CredentialCache) Authenticate(ctx context.Context, reg *Registered, cred providers.Credential) (id providers.Identity, hit bool, err error) {
-	key := cacheKey(reg, cred)
+	return c.authenticate(ctx, cacheKey(reg, cred), reg, cred)
+}
+
+// authenticate is Authenticate with the key already computed.
+func (c *CredentialCache) authenticate(ctx context.Context, key [32]byte, reg *Registered, cred providers.Credential) (id providers.Identity, hit bool, err error) {
 	if e, ok := c.get(key); ok {
 		c.hits.Add(1)
 		return e.id, true, e.err
@@ -101,7 +105,11 @@ func (c *CredentialCache) Authenticate(ctx context.Context, reg *Registered, cre
 		if err == nil {
 			id.Provider = reg.ID
 		}
-		c.store(key, id, err)
+		ttl := c.ttl
+		if t, ok := reg.Provider.(providers.CacheTTLer); ok && t.CacheTTL() > 0 {
+			ttl = min(ttl, t.CacheTTL())
+		}
+		c.store(key, id, err, ttl)
 		return id, err
 	})
 	id, _ = v.(providers.Identity)
@@ -123,7 +131,7 @@ func (c *CredentialCache) get(key [32]byte) (cacheEntry, bool) {
 	return e, true
 }
 
-func (c *CredentialCache) store(key [32]byte, id providers.Identity, err error) {
+func (c *CredentialCache) store(key [32]byte, id providers.Identity, err error, ttl time.Duration) {
 	if c.lru == nil {
 		return
 	}
@@ -131,7 +139,7 @@ func (c *CredentialCache) store(key [32]byte, id providers.Identity, err error) 
 	var until time.Time
 	switch {
 	case err == nil:
-		until = now.Add(c.ttl)
+		until = now.Add(ttl)
 		if !id.Expiry.IsZero() && id.Expiry.Before(until) {
 			until = id.Expiry
 		}

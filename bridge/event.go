@@ -48,6 +48,10 @@ type Event struct {
 	Upstream        time.Duration
 	UpstreamOutcome string
 	Latency         time.Duration
+
+	// credKey is the full credential cache key, for token reuse; it stays
+	// inside the bridge.
+	credKey [32]byte
 }
 
 // Observer receives an Event after every token request. Observe MUST NOT

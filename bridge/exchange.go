@@ -24,6 +24,10 @@ func (s *Server) serveExchange(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ev := Event{Time: s.opts.Now(), RequestID: s.requestID(), ClientAddr: r.RemoteAddr, Endpoint: "exchange"}
+	r, span := s.startRequestSpan(r, SpanExchange)
+	if span != nil {
+		defer endRequestSpan(span, &ev)
+	}
 	req, err := parseExchange(r, s.opts.Limits)
 	if err != nil {
 		s.fail(w, &ev, err)

@@ -10,6 +10,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"go.opentelemetry.io/otel/trace"
 )
 
 // Options configure a Server.
@@ -33,6 +35,10 @@ type Options struct {
 	Observer Observer
 	// Extra handlers mounted on the mux (for example "/metrics").
 	Extra map[string]http.Handler
+	// Reuse hands a recently minted token out again (off by default).
+	Reuse ReuseConfig
+	// Tracer opens OpenTelemetry spans; nil turns tracing off at no cost.
+	Tracer trace.Tracer
 }
 
 // Server is the token service's HTTP handler.
@@ -44,6 +50,7 @@ type Server struct {
 
 	mu         sync.Mutex
 	lastReload ReloadStatus
+	reuse      *reuseCache
 }
 
 // ReloadStatus reports the last reload attempt, for /readyz.
@@ -78,6 +85,7 @@ func NewServer(st *State, opts Options) *Server {
 		opts.Random = rand.Reader
 	}
 	s := &Server{opts: opts, log: opts.Logger, lastReload: ReloadStatus{Time: opts.Now(), OK: true, Source: "start"}}
+	s.reuse = newReuseCache(opts.Reuse)
 	s.state.Store(st)
 	mux := http.NewServeMux()
 	mux.HandleFunc(opts.TokenPath, s.serveToken)

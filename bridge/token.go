@@ -41,6 +41,10 @@ func (s *Server) serveToken(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ev := Event{Time: s.opts.Now(), RequestID: s.requestID(), ClientAddr: r.RemoteAddr, Endpoint: "token"}
+	r, span := s.startRequestSpan(r, SpanToken)
+	if span != nil {
+		defer endRequestSpan(span, &ev)
+	}
 	req, err := ParseTokenRequest(r, s.opts.Limits)
 	if err != nil {
 		s.fail(w, &ev, err)
@@ -73,7 +77,9 @@ func (s *Server) issue(r *http.Request, req *TokenRequest, ev *Event) (*issued, 
 		return nil, err
 	}
 	now := s.opts.Now()
+	_, dspan := s.startSpan(r.Context(), SpanDecide)
 	dec := st.policy.Decide(id, svc.Name, req.Scopes)
+	endSpan(dspan, nil)
 	ev.Rules, ev.Dropped = dec.Rules, dec.Dropped
 	if dec.Forbidden != nil {
 		return nil, &forbiddenError{rule: dec.Forbidden.Rule, reason: dec.Forbidden.Reason}
@@ -82,9 +88,22 @@ func (s *Server) issue(r *http.Request, req *TokenRequest, ev *Event) (*issued, 
 	if err != nil {
 		return nil, err
 	}
+	var reuseKey string
+	if s.reuse != nil && !id.Anonymous {
+		out, key, ok := s.reused(ev, svc, id.Subject, dec.Granted, now, ttl)
+		if ok {
+			return out, nil
+		}
+		reuseKey = key
+	}
+	_, sspan := s.startSpan(r.Context(), SpanSign)
 	tok, _, err := svc.minter.Mint(&svc.Service, id.Subject, dec.Granted, now, ttl)
+	endSpan(sspan, err)
 	if err != nil {
 		return nil, err
+	}
+	if reuseKey != "" {
+		s.reuse.put(reuseKey, mintedToken{token: tok, iat: now, exp: now.Add(ttl)})
 	}
 	ev.Granted = dec.Granted
 	return &issued{token: tok, ttl: ttl, now: now, granted: dec.Granted}, nil
@@ -109,13 +128,15 @@ func (s *Server) authenticate(ctx context.Context, st *State, r *http.Request, r
 	}
 	ev.Provider = reg.ID
 	key := cacheKey(reg, cred)
-	ev.CredentialHash = hex.EncodeToString(key[:4])
+	ev.CredentialHash, ev.credKey = hex.EncodeToString(key[:4]), key
+	pctx, pspan := s.startSpan(ctx, SpanProvider)
 	start := s.opts.Now()
-	id, hit, err := st.cache.Authenticate(ctx, reg, cred)
+	id, hit, err := st.cache.authenticate(pctx, key, reg, cred)
 	ev.CacheHit = hit
 	if !hit {
 		ev.Upstream, ev.UpstreamOutcome = s.opts.Now().Sub(start), upstreamOutcome(err)
 	}
+	providerSpanEnd(pspan, reg.ID, hit, err)
 	if err != nil {
 		return providers.Identity{}, fmt.Errorf("bridge: provider %q: %w", reg.ID, err)
 	}

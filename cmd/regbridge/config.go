@@ -37,6 +37,8 @@ type Config struct {
 	Observe   ObservabilityConfig `yaml:"observability"`
 	State     string              `yaml:"state"`
 	Reload    ReloadConfig        `yaml:"reload"`
+	// TokenReuse hands a recently minted token out again (off by default).
+	TokenReuse bridge.ReuseConfig `yaml:"token_reuse"`
 
 	file  string
 	lines map[string]int
@@ -191,6 +193,9 @@ func (c *Config) validate(root *yaml.Node) error {
 	}
 	if err := c.Cache.Validate(); err != nil {
 		p = append(p, c.at("cache", "cache: %v", err))
+	}
+	if err := c.TokenReuse.WithDefaults().Validate(); err != nil && c.TokenReuse.Enabled {
+		p = append(p, c.at("token_reuse", "token_reuse: %v", err))
 	}
 	if (c.TLS.Certificate == "") != (c.TLS.PrivateKey == "") {
 		p = append(p, c.at("tls", "tls: certificate and private_key go together"))

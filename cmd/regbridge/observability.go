@@ -2,26 +2,40 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"os"
+	"strings"
+	"time"
+
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/exporters/otlp/otlptrace/otlptracehttp"
+	"go.opentelemetry.io/otel/exporters/stdout/stdouttrace"
+	"go.opentelemetry.io/otel/sdk/resource"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/regbridge/regbridge/bridge"
 )
 
-// observability holds the audit log and the metrics of a running server.
+// observability holds the metrics, the audit log and the tracer of a
+// running server.
 type observability struct {
+	metrics   *bridge.Metrics
 	audit     *bridge.AuditLog
 	auditFile io.Closer
+	tracing   *tracing
 	log       *slog.Logger
+	listen    string
 	admin     *http.Server
-	adminMux  *http.ServeMux
 }
 
 func newObservability(cfg *Config, log *slog.Logger) (*observability, error) {
-	o := &observability{log: log}
+	o := &observability{log: log, metrics: bridge.NewMetrics(), listen: cfg.Observe.MetricsListen}
 	switch cfg.Observe.Audit {
 	case "":
 	case "stdout":
@@ -35,34 +49,140 @@ func newObservability(cfg *Config, log *slog.Logger) (*observability, error) {
 		}
 		o.audit, o.auditFile = bridge.NewAuditLog(f), f
 	}
+	tr, err := newTracing(environ(), os.Stderr)
+	if err != nil {
+		o.closeAudit()
+		return nil, err
+	}
+	o.tracing = tr
 	return o, nil
 }
 
+// observer is what the server reports every token decision to.
 func (o *observability) observer() bridge.Observer {
-	var obs bridge.Observers
+	obs := bridge.Observers{o.metrics}
 	if o.audit != nil {
 		obs = append(obs, o.audit)
-	}
-	if len(obs) == 0 {
-		return nil
 	}
 	return obs
 }
 
-// handlers are mounted on the main listener.
-func (o *observability) handlers() map[string]http.Handler { return nil }
+// attach makes the metrics read the cache and key gauges from srv.
+func (o *observability) attach(srv *bridge.Server) { o.metrics.Track(srv.State) }
 
-// start starts the admin listener, if any.
-func (o *observability) start(chan<- error) error { return nil }
+// handlers are mounted on the main listener: /metrics, unless it has an
+// admin listener of its own.
+func (o *observability) handlers() map[string]http.Handler {
+	if o.listen != "" {
+		return nil
+	}
+	return map[string]http.Handler{"/metrics": o.metrics.Handler()}
+}
+
+// start starts the admin listener, if any; its failure is sent to errc.
+func (o *observability) start(errc chan<- error) error {
+	if o.listen == "" {
+		return nil
+	}
+	ln, err := net.Listen("tcp", o.listen)
+	if err != nil {
+		return fmt.Errorf("observability.metrics_listen: %w", err)
+	}
+	mux := http.NewServeMux()
+	mux.Handle("/metrics", o.metrics.Handler())
+	o.admin = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, WriteTimeout: 30 * time.Second,
+		ErrorLog: slog.NewLogLogger(o.log.Handler(), slog.LevelWarn)}
+	go func() {
+		if err := o.admin.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			errc <- fmt.Errorf("metrics listener: %w", err)
+		}
+	}()
+	o.log.Info("metrics serving", "addr", ln.Addr().String(), "path", "/metrics")
+	return nil
+}
 
 // reloaded counts a reload attempt.
-func (o *observability) reloaded(bool) {}
+func (o *observability) reloaded(ok bool) { o.metrics.Reloaded(ok) }
 
 func (o *observability) shutdown(ctx context.Context) {
 	if o.admin != nil {
 		o.admin.Shutdown(ctx)
 	}
+	if o.tracing != nil {
+		if err := o.tracing.shutdown(ctx); err != nil {
+			o.log.Warn("flushing traces", "err", err)
+		}
+	}
+	o.closeAudit()
+}
+
+func (o *observability) closeAudit() {
 	if o.auditFile != nil {
 		o.auditFile.Close()
 	}
 }
+
+// tracer is the request tracer, nil when tracing is off.
+func (o *observability) tracer() trace.Tracer {
+	if o.tracing == nil {
+		return nil
+	}
+	return o.tracing.tracer
+}
+
+// tracing is an OpenTelemetry tracer provider configured from the standard
+// OTEL_* environment variables.
+type tracing struct {
+	provider *sdktrace.TracerProvider
+	tracer   trace.Tracer
+}
+
+// newTracing reads the standard variables: tracing is off unless
+// OTEL_TRACES_EXPORTER is otlp or console, or an OTLP endpoint
+// (OTEL_EXPORTER_OTLP_ENDPOINT, OTEL_EXPORTER_OTLP_TRACES_ENDPOINT) is set;
+// OTEL_SDK_DISABLED=true and OTEL_TRACES_EXPORTER=none turn it off. The
+// exporter, sampler (OTEL_TRACES_SAMPLER) and resource
+// (OTEL_SERVICE_NAME, OTEL_RESOURCE_ATTRIBUTES) read their own variables.
+// OTLP is sent over HTTP/protobuf. No connection is made here.
+func newTracing(env map[string]string, console io.Writer) (*tracing, error) {
+	if strings.EqualFold(env["OTEL_SDK_DISABLED"], "true") {
+		return nil, nil
+	}
+	exporter := strings.ToLower(strings.TrimSpace(env["OTEL_TRACES_EXPORTER"]))
+	if exporter == "" && (env["OTEL_EXPORTER_OTLP_ENDPOINT"] != "" || env["OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"] != "") {
+		exporter = "otlp"
+	}
+	var exp sdktrace.SpanExporter
+	var err error
+	switch exporter {
+	case "", "none":
+		return nil, nil
+	case "otlp":
+		proto := env["OTEL_EXPORTER_OTLP_TRACES_PROTOCOL"]
+		if proto == "" {
+			proto = env["OTEL_EXPORTER_OTLP_PROTOCOL"]
+		}
+		if proto != "" && proto != "http/protobuf" {
+			return nil, fmt.Errorf("tracing: OTEL_EXPORTER_OTLP_PROTOCOL %q is not supported; use http/protobuf", proto)
+		}
+		exp, err = otlptracehttp.New(context.Background())
+	case "console":
+		exp, err = stdouttrace.New(stdouttrace.WithWriter(console))
+	default:
+		return nil, fmt.Errorf("tracing: OTEL_TRACES_EXPORTER %q is not supported (use otlp, console or none)", exporter)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("tracing: %w", err)
+	}
+	res, err := resource.New(context.Background(),
+		resource.WithAttributes(attribute.String("service.name", "regbridge"), attribute.String("service.version", version)),
+		resource.WithFromEnv(), resource.WithTelemetrySDK())
+	if err != nil {
+		return nil, fmt.Errorf("tracing: resource: %w", err)
+	}
+	tp := sdktrace.NewTracerProvider(sdktrace.WithBatcher(exp), sdktrace.WithResource(res))
+	return &tracing{provider: tp, tracer: tp.Tracer("github.com/regbridge/regbridge/bridge")}, nil
+}
+
+// shutdown flushes pending spans.
+func (t *tracing) shutdown(ctx context.Context) error { return t.provider.Shutdown(ctx) }

@@ -104,7 +104,10 @@ func newRuntime(cfg *Config, env map[string]string, log *slog.Logger) (*runtime,
 		Logger:    log,
 		Observer:  rt.obs.observer(),
 		Extra:     rt.obs.handlers(),
+		Reuse:     cfg.TokenReuse,
+		Tracer:    rt.obs.tracer(),
 	})
+	rt.obs.attach(rt.srv)
 	if !rt.quick {
 		rt.watch = newWatcher(cfg.file, b.policyFile())
 	}
