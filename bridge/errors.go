@@ -63,7 +63,7 @@ func classify(err error, realm string) httpError {
 	case errors.Is(err, providers.ErrBadRequest):
 		he := httpError{status: http.StatusBadRequest, code: "BAD_REQUEST", oauth: "invalid_request", message: err.Error(), reason: "bad_request"}
 		if hasChallenge {
-			he.header = challengeHeaders(ch)
+			he.applyChallenge(ch)
 		}
 		return he
 	case errors.Is(err, providers.ErrInvalidCredential):
@@ -74,12 +74,32 @@ func classify(err error, realm string) httpError {
 			he.reason = "no_provider"
 		}
 		if hasChallenge {
-			he.header = challengeHeaders(ch)
+			he.applyChallenge(ch)
 		}
 		return he
 	}
 	return httpError{status: http.StatusInternalServerError, code: "UNKNOWN", oauth: "server_error",
 		message: "internal error", reason: "internal"}
+}
+
+// applyChallenge answers with the provider's challenge: its
+// WWW-Authenticate and extra headers, its status when it names one, and its
+// RFC 6750/9449 error code and description in the body.
+func (he *httpError) applyChallenge(ch *providers.ChallengeError) {
+	he.header = challengeHeaders(ch)
+	if ch.Status != 0 {
+		he.status = ch.Status
+		he.code = registryCode(ch.Status)
+	}
+	for _, p := range ch.Params {
+		switch p[0] {
+		case "error":
+			he.oauth = p[1]
+			he.reason = p[1]
+		case "error_description":
+			he.message = p[1]
+		}
+	}
 }
 
 func challengeHeaders(ch *providers.ChallengeError) map[string]string {

@@ -288,3 +288,29 @@ func TestExchangeEndpointIssuesARegistryToken(t *testing.T) {
 		t.Fatalf("status %d body %s", w.Code, w.Body)
 	}
 }
+
+func TestProviderChallengesSetStatusHeadersAndOAuthError(t *testing.T) {
+	e := newTestEnv(t, testPolicy)
+	e.prov.err = &providers.ChallengeError{
+		Scheme: "DPoP",
+		Params: [][2]string{{"error", "use_dpop_nonce"}, {"error_description", "a server nonce is required"}},
+		Header: map[string]string{"DPoP-Nonce": "n-1"},
+		Status: http.StatusBadRequest,
+		Err:    providers.ErrInvalidCredential,
+	}
+	w := e.get(t, "service=registry.test", "alice", "alice-pw")
+	if w.Code != 400 || w.Header().Get("DPoP-Nonce") != "n-1" ||
+		w.Header().Get("WWW-Authenticate") != `DPoP error="use_dpop_nonce", error_description="a server nonce is required"` {
+		t.Fatalf("status %d headers %v", w.Code, w.Header())
+	}
+	var body errorBody
+	json.Unmarshal(w.Body.Bytes(), &body)
+	if body.Error != "use_dpop_nonce" || body.ErrorDescription != "a server nonce is required" {
+		t.Errorf("body %s", w.Body)
+	}
+	e.prov.err = &providers.ChallengeError{Scheme: "Bearer", Params: [][2]string{{"error", "insufficient_scope"}},
+		Status: http.StatusForbidden, Err: providers.ErrInvalidCredential}
+	if w := e.get(t, "service=registry.test", "bob", "bob-pw"); w.Code != 403 || !strings.Contains(w.Body.String(), `"DENIED"`) {
+		t.Errorf("insufficient_scope: status %d body %s", w.Code, w.Body)
+	}
+}

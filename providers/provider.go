@@ -107,3 +107,11 @@ func (e *ChallengeError) Unwrap() error { return e.Err }
 type CacheKeyer interface {
 	CacheKey(cred Credential) (key string, ok bool)
 }
+
+// CacheTTLer is implemented by providers that bound how long the bridge may
+// reuse their positive answers (for example an introspection cache TTL that
+// sets the revocation latency). The bridge uses min(its cache TTL,
+// CacheTTL(), identity expiry − now); zero means no bound of its own.
+type CacheTTLer interface {
+	CacheTTL() time.Duration
+}
