@@ -200,3 +200,29 @@ func TestNonJWSPasswordUnderAHintedUsernameIsRefusedClearly(t *testing.T) {
 		t.Fatalf("error leaks the password: %v", err)
 	}
 }
+
+func TestJWKSRotationNewKeyPassesAfterOneRefreshAndRemovedKeyStopsWorking(t *testing.T) {
+	e := newEnv(t, oidctest.Options{}, func(c *oidc.Config) {
+		c.RefreshCooldown, c.RefreshInterval = time.Minute, 10*time.Minute
+	})
+	old := e.is.Signer()
+	oldTok := e.is.Mint(e.claims())
+	e.mustAccept(t, oldTok)
+	e.clock.Advance(time.Minute)
+	e.is.Rotate("ES256")
+	e.mustAccept(t, e.is.Mint(e.claims()))
+	if n := e.is.JWKSRequests(); n != 2 {
+		t.Fatalf("JWKS requests after rotation = %d, want 2 (one refresh)", n)
+	}
+	e.mustAccept(t, oldTok) // the old key is still published
+	// The issuer withdraws the old key; once the keys are stale they are
+	// refreshed and tokens under the old kid stop working.
+	e.is.SetPublished(e.is.Signer())
+	e.clock.Advance(11 * time.Minute)
+	c := e.claims()
+	e.mustRefuse(t, oidctest.MintWith(old, map[string]any{"alg": old.Alg, "kid": old.ID, "typ": "JWT"}, c))
+	e.mustAccept(t, e.is.Mint(e.claims()))
+	if n := e.is.JWKSRequests(); n != 3 {
+		t.Errorf("JWKS requests = %d, want 3", n)
+	}
+}
