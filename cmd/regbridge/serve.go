@@ -66,7 +66,7 @@ func runServe(c *cli.Context) error {
 		cfg.Listen = l
 	}
 	log := newLogger(c.App.ErrWriter, cfg.Log)
-	rt, err := newRuntime(cfg, env, log)
+	rt, err := newRuntime(cfg, env, log, time.Now)
 	if err != nil {
 		return err
 	}
@@ -86,9 +86,11 @@ type runtime struct {
 	reloadCh chan string
 }
 
-func newRuntime(cfg *Config, env map[string]string, log *slog.Logger) (*runtime, error) {
+// newRuntime builds the server for cfg; now is the clock of the cache and
+// the providers.
+func newRuntime(cfg *Config, env map[string]string, log *slog.Logger, now func() time.Time) (*runtime, error) {
 	rt := &runtime{cfg: cfg, env: env, log: log, quick: cfg.file == "", reloadCh: make(chan string, 1)}
-	rt.deps = providers.Deps{Logger: log, Now: time.Now, Replay: providers.NewMemoryReplay(1_000_000, time.Now)}
+	rt.deps = providers.Deps{Logger: log, Now: now, Replay: providers.NewMemoryReplay(1_000_000, now)}
 	st, b, err := rt.buildState(cfg, nil)
 	if err != nil {
 		return nil, err
@@ -102,6 +104,7 @@ func newRuntime(cfg *Config, env map[string]string, log *slog.Logger) (*runtime,
 		TokenPath: cfg.TokenPath,
 		Limits:    cfg.Limits,
 		Logger:    log,
+		Now:       now,
 		Observer:  rt.obs.observer(),
 		Extra:     rt.obs.handlers(),
 		Reuse:     cfg.TokenReuse,
@@ -122,7 +125,7 @@ func (rt *runtime) buildState(cfg *Config, cache *bridge.CredentialCache) (*brid
 		return nil, nil, err
 	}
 	if cache == nil {
-		cache = bridge.NewCredentialCache(cfg.Cache.WithDefaults(), time.Now)
+		cache = bridge.NewCredentialCache(cfg.Cache.WithDefaults(), rt.deps.Now)
 	}
 	st, err := b.state(cache)
 	if err != nil {
