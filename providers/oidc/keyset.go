@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"net/url"
 	"strings"
@@ -48,6 +49,7 @@ type keySet struct {
 	cooldown      time.Duration
 	interval      time.Duration
 	allowInsecure bool
+	logger        *slog.Logger
 
 	sem chan struct{} // one fetch at a time
 
@@ -131,6 +133,7 @@ func (ks *keySet) refresh(ctx context.Context) error {
 		return &providers.UnavailableError{RetryAfter: min(ks.cooldown, maxFailBackoff), Err: fmt.Errorf("oidc: keys: %w", err)}
 	}
 	ks.keys, ks.loaded, ks.fetched, ks.discovered = keys, true, ks.now(), uri
+	ks.logger.InfoContext(ctx, "issuer keys loaded", slog.Int("keys", len(keys)))
 	return nil
 }
 

@@ -2,7 +2,6 @@ package oidc
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"os"
@@ -29,7 +28,6 @@ type Provider struct {
 	store    providers.ReplayStore
 	skew     time.Duration
 	users    []string
-	logger   *slog.Logger
 }
 
 var (
@@ -66,6 +64,7 @@ func New(id string, cfg Config, deps providers.Deps) (*Provider, error) {
 		interval:      orDefault(cfg.RefreshInterval, DefaultRefreshInterval),
 		allowInsecure: cfg.AllowInsecureHTTP || deps.AllowInsecureHTTP,
 		sem:           make(chan struct{}, 1),
+		logger:        deps.Logger.With(slog.String("issuer", issuer)),
 	}
 	if cfg.Timeout > 0 {
 		ks.client.Timeout = cfg.Timeout
@@ -119,7 +118,6 @@ func New(id string, cfg Config, deps providers.Deps) (*Provider, error) {
 		store:  deps.Replay,
 		skew:   skew,
 		users:  append([]string(nil), cfg.Usernames...),
-		logger: deps.Logger.With(slog.String("provider", id), slog.String("issuer", issuer)),
 	}, nil
 }
 
@@ -157,9 +155,6 @@ func (p *Provider) Authenticate(ctx context.Context, cred providers.Credential) 
 	}
 	tok, err := p.verifier.verify(ctx, cred.Secret.Reveal())
 	if err != nil {
-		if errors.Is(err, providers.ErrUnavailable) {
-			p.logger.WarnContext(ctx, "issuer keys unavailable", slog.String("error", err.Error()))
-		}
 		return providers.Identity{}, err
 	}
 	id, err := p.preset.identity(tok.claims, p.mapping)
