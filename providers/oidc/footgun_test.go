@@ -78,7 +78,10 @@ func TestF11GitLabStyleLongLivedTokenIsBoundedByMaxTokenAge(t *testing.T) {
 	c := gitlabClaims(e, "push", "branch", "main", true)
 	c["exp"] = e.clock.Now().Add(3 * time.Hour).Unix() // job timeout 3h
 	tok := e.is.Mint(c)
-	e.mustAccept(t, tok)
+	id := e.mustAccept(t, tok)
+	if want := e.clock.Now().Add(time.Hour); !id.Expiry.Equal(want) {
+		t.Errorf("identity expiry = %s, want iat + max_token_age = %s (never cached past it)", id.Expiry, want)
+	}
 	e.clock.Advance(61 * time.Minute) // preset max_token_age is 1h, skew 30s
 	e.mustRefuse(t, tok)
 }

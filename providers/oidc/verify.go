@@ -176,7 +176,8 @@ func (v *verifier) checkAudience(aud any) error {
 
 // checkTimes enforces exp (required), nbf and iat (required, not in the
 // future, at most maxAge old), each with the configured skew and nothing
-// more. It returns the expiry.
+// more. It returns when the identity expires: the earlier of exp and
+// iat + maxAge.
 func (v *verifier) checkTimes(c map[string]any) (time.Time, error) {
 	now := v.now()
 	exp, ok, err := numericDate(c, "exp")
@@ -205,6 +206,11 @@ func (v *verifier) checkTimes(c map[string]any) (time.Time, error) {
 	}
 	if exp.Before(iat) {
 		return time.Time{}, invalid("exp before iat")
+	}
+	// The identity (and any cached verification) ends when the token stops
+	// being acceptable: at exp, or earlier when max_token_age runs out.
+	if limit := iat.Add(v.maxAge); limit.Before(exp) {
+		return limit, nil
 	}
 	return exp, nil
 }
