@@ -1,6 +1,11 @@
 package main
 
 import (
+	"bytes"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/regbridge/regbridge/acl"
 	"os"
 	"path/filepath"
 	"strings"
@@ -189,4 +194,31 @@ func FuzzConfigLoader(f *testing.F) {
 			t.Fatalf("accepted a config without services, keys or policy: %+v", cfg)
 		}
 	})
+}
+
+func TestKubernetesConfigMapHoldsAValidConfigAndPolicy(t *testing.T) {
+	raw, err := os.ReadFile("../../deploy/kubernetes/regbridge.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var cm struct {
+		Kind string            `yaml:"kind"`
+		Data map[string]string `yaml:"data"`
+	}
+	dec := yaml.NewDecoder(bytes.NewReader(raw))
+	for dec.Decode(&cm) == nil && cm.Kind != "ConfigMap" {
+	}
+	if cm.Kind != "ConfigMap" {
+		t.Fatal("no ConfigMap in the manifests")
+	}
+	cfg, err := parseConfig([]byte(cm.Data["regbridge.yaml"]), "/etc/regbridge/regbridge.yaml", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := buildProviders(cfg, providerFactories(), providers.Deps{}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := acl.Parse([]byte(cm.Data["policy.yaml"]), "policy.yaml", acl.Options{}); err != nil {
+		t.Fatal(err)
+	}
 }
