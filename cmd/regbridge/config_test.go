@@ -2,16 +2,15 @@ package main
 
 import (
 	"bytes"
-
-	"gopkg.in/yaml.v3"
-
-	"github.com/regbridge/regbridge/acl"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"gopkg.in/yaml.v3"
+
+	"github.com/regbridge/regbridge/acl"
 	"github.com/regbridge/regbridge/providers"
 )
 
