@@ -1,0 +1,19 @@
+# make bench: the load scenarios of docs/performance.md against a regbridge
+# started on loopback, then the Go micro-benchmarks. Writes bench/ results.
+GO ?= go
+BENCH_OUT ?= bench-results
+BENCH_FLAGS ?= --duration 10s --workers 64
+
+.PHONY: bench bench-smoke
+
+bench:
+	mkdir -p $(BENCH_OUT)
+	$(GO) build -o $(BENCH_OUT)/regbridge ./cmd/regbridge
+	$(GO) build -o $(BENCH_OUT)/regbridge-bench ./cmd/regbridge-bench
+	$(BENCH_OUT)/regbridge-bench --spawn $(BENCH_OUT)/regbridge --suite $(BENCH_FLAGS) --json $(BENCH_OUT)/load.json | tee $(BENCH_OUT)/load.md
+	$(GO) test -run '^$$' -bench . -benchmem -count 1 ./bridge ./acl | tee $(BENCH_OUT)/micro.txt
+
+bench-smoke:
+	mkdir -p $(BENCH_OUT)
+	$(GO) build -o $(BENCH_OUT)/regbridge ./cmd/regbridge
+	$(GO) run ./cmd/regbridge-bench --spawn $(BENCH_OUT)/regbridge --suite --smoke --json $(BENCH_OUT)/smoke.json
