@@ -1,5 +1,5 @@
 # make bench: the load scenarios of docs/performance.md against a regbridge
-# started on loopback, then the Go micro-benchmarks. Writes bench/ results.
+# started on loopback, then the Go micro-benchmarks. Results go to $(BENCH_OUT)/.
 GO ?= go
 BENCH_OUT ?= bench-results
 BENCH_FLAGS ?= --duration 10s --workers 64

@@ -6,7 +6,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -16,7 +15,10 @@ import (
 func buildRegbridge(t *testing.T) string {
 	t.Helper()
 	bin := filepath.Join(t.TempDir(), "regbridge")
-	gobin := filepath.Join(runtime.GOROOT(), "bin", "go")
+	gobin, err := exec.LookPath("go")
+	if err != nil {
+		t.Fatalf("the go command is needed to build regbridge: %v", err)
+	}
 	cmd := exec.Command(gobin, "build", "-o", bin, "github.com/regbridge/regbridge/cmd/regbridge")
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("go build regbridge: %v\n%s", err, out)
