@@ -212,7 +212,7 @@ func decodeToken(t testing.TB, w *httptest.ResponseRecorder, key *Key) (tokenBod
 	if body.Token != body.AccessToken {
 		t.Fatalf("token and access_token differ")
 	}
-	jws, err := jose.ParseSigned(body.Token, []jose.SignatureAlgorithm{jose.ES256, jose.RS256})
+	jws, err := jose.ParseSignedCompact(body.Token, []jose.SignatureAlgorithm{jose.ES256, jose.RS256})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -97,7 +97,7 @@ func TestMintGoldenHeaderAndClaims(t *testing.T) {
 			golden(t, "claims.json", append(pretty.Bytes(), '\n'))
 
 			// The signature verifies separately, with the public key only.
-			jws, err := jose.ParseSigned(tok, []jose.SignatureAlgorithm{jose.ES256})
+			jws, err := jose.ParseSignedCompact(tok, []jose.SignatureAlgorithm{jose.ES256})
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"errors"
 	"fmt"
 	"net/url"
 	"os"
@@ -208,6 +207,3 @@ func (c *Config) validate(root *yaml.Node) error {
 	}
 	return nil
 }
-
-// errNoConfig means no configuration file was given or found.
-var errNoConfig = errors.New("no configuration")
