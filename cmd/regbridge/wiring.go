@@ -197,6 +197,13 @@ func build(cfg *Config, factories map[string]factory, deps providers.Deps) (*bui
 	add(err)
 	b.providers, b.facts, err = buildProviders(cfg, factories, deps)
 	add(err)
+	if cfg.PublicURL == "" {
+		for _, reg := range b.providers {
+			if r, ok := reg.Provider.(providers.Router); ok && slices.Contains(r.Route().Schemes, string(providers.SchemeDPoP)) {
+				problems = append(problems, cfg.at("public_url", "public_url is required: provider %q checks DPoP proofs against it (htu)", reg.ID))
+			}
+		}
+	}
 	if err == nil {
 		b.policy, err = loadPolicy(cfg, b.facts)
 		add(err)
