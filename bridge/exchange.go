@@ -2,7 +2,6 @@ package bridge
 
 import (
 	"net/http"
-	"time"
 
 	"github.com/regbridge/regbridge/acl"
 	"github.com/regbridge/regbridge/providers"
@@ -23,26 +22,10 @@ func (s *Server) serveExchange(w http.ResponseWriter, r *http.Request) {
 		http.NotFound(w, r)
 		return
 	}
-	ev := Event{Time: s.opts.Now(), RequestID: s.requestID(), ClientAddr: r.RemoteAddr, Endpoint: "exchange"}
-	r, span := s.startRequestSpan(r, SpanExchange)
-	if span != nil {
-		defer endRequestSpan(span, &ev)
-	}
-	req, err := parseExchange(r, s.opts.Limits)
-	if err != nil {
-		s.fail(w, &ev, err)
-		return
-	}
-	ev.Requested = req.Scopes
-	out, err := s.issue(r, req, &ev)
-	if err != nil {
-		s.fail(w, &ev, err)
-		return
-	}
-	s.succeed(w, &ev, tokenResponse{
-		Token: out.token, AccessToken: out.token, ExpiresIn: int(out.ttl / time.Second),
-		IssuedAt: out.now.UTC().Format(time.RFC3339), Scope: scopeString(out.granted),
-		IssuedTokenType: TokenTypeJWT, TokenType: "Bearer",
+	s.serveIssue(w, r, "exchange", SpanExchange, parseExchange, func(resp *tokenResponse, out *issued) {
+		resp.Scope = scopeString(out.granted)
+		resp.IssuedTokenType = TokenTypeJWT
+		resp.TokenType = "Bearer"
 	})
 }
 

@@ -40,12 +40,23 @@ func (s *Server) serveToken(w http.ResponseWriter, r *http.Request) {
 		http.NotFound(w, r)
 		return
 	}
-	ev := Event{Time: s.opts.Now(), RequestID: s.requestID(), ClientAddr: r.RemoteAddr, Endpoint: "token"}
-	r, span := s.startRequestSpan(r, SpanToken)
+	s.serveIssue(w, r, "token", SpanToken, ParseTokenRequest, func(resp *tokenResponse, out *issued) {
+		if r.Method == http.MethodPost {
+			resp.Scope = scopeString(out.granted)
+		}
+	})
+}
+
+// serveIssue is the path every token endpoint shares: parse, issue, answer,
+// and record one event. shape adds the endpoint's own response fields.
+func (s *Server) serveIssue(w http.ResponseWriter, r *http.Request, endpoint, spanName string,
+	parse func(*http.Request, Limits) (*TokenRequest, error), shape func(*tokenResponse, *issued)) {
+	ev := Event{Time: s.opts.Now(), RequestID: s.requestID(), ClientAddr: r.RemoteAddr, Endpoint: endpoint}
+	r, span := s.startRequestSpan(r, spanName)
 	if span != nil {
 		defer endRequestSpan(span, &ev)
 	}
-	req, err := ParseTokenRequest(r, s.opts.Limits)
+	req, err := parse(r, s.opts.Limits)
 	if err != nil {
 		s.fail(w, &ev, err)
 		return
@@ -58,9 +69,7 @@ func (s *Server) serveToken(w http.ResponseWriter, r *http.Request) {
 	}
 	resp := tokenResponse{Token: out.token, AccessToken: out.token, ExpiresIn: int(out.ttl / time.Second),
 		IssuedAt: out.now.UTC().Format(time.RFC3339)}
-	if r.Method == http.MethodPost {
-		resp.Scope = scopeString(out.granted)
-	}
+	shape(&resp, out)
 	s.succeed(w, &ev, resp)
 }
 
