@@ -19,10 +19,32 @@ var ruleIDRE = regexp.MustCompile(`^[a-zA-Z0-9][a-zA-Z0-9._-]{0,127}$`)
 type parser struct {
 	ps   *problems
 	opts Options
+	// res shares compiled regexes between identical conditions (many rules
+	// repeat the same glob); a *regexp.Regexp is safe for concurrent use.
+	res map[string]*regexp.Regexp
+}
+
+// compile returns the compiled glob or regex, from the cache when possible.
+func (pr *parser) compile(kind, src string) (*regexp.Regexp, error) {
+	key := kind + "\x00" + src
+	if re, ok := pr.res[key]; ok {
+		return re, nil
+	}
+	var re *regexp.Regexp
+	var err error
+	if kind == "glob" {
+		re, err = compileGlob(src)
+	} else {
+		re, err = compileRegex(src)
+	}
+	if err == nil {
+		pr.res[key] = re
+	}
+	return re, err
 }
 
 func parseFile(data []byte, ps *problems, opts Options) *Policy {
-	pr := &parser{ps: ps, opts: opts}
+	pr := &parser{ps: ps, opts: opts, res: map[string]*regexp.Regexp{}}
 	var doc yaml.Node
 	if err := yaml.Unmarshal(data, &doc); err != nil {
 		ps.add(yamlErrLine(err), "yaml", "fix the YAML syntax", "%s", strings.TrimPrefix(err.Error(), "yaml: "))

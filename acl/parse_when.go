@@ -129,7 +129,7 @@ func (pr *parser) field(n *yaml.Node, r *rule, kind, name string) *field {
 			if !ok {
 				continue
 			}
-			re, err := compileGlob(s)
+			re, err := pr.compile("glob", s)
 			if err != nil {
 				pr.ps.add(v.Line, "invalid-value", "* matches within a segment, ** a whole segment", "rule %q: %s: %v", r.id, what, err)
 				continue
@@ -140,7 +140,7 @@ func (pr *parser) field(n *yaml.Node, r *rule, kind, name string) *field {
 			if !ok {
 				continue
 			}
-			re, err := compileRegex(s)
+			re, err := pr.compile("regex", s)
 			if err != nil {
 				pr.ps.add(v.Line, "invalid-regex", "write an RE2 regex of at most 256 bytes; it is anchored for you", "rule %q: %s: %v", r.id, what, err)
 				continue
