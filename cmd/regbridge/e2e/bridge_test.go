@@ -117,6 +117,10 @@ func startBridge(t *testing.T, opts BridgeOptions) *Bridge {
 		}
 		fmt.Fprintf(&cfg, "policy: %q\n", policy)
 		cfg.WriteString("cache: {size: 1000, ttl: 60s, negative_ttl: 10s}\n")
+		// Everything regbridge says goes to its log file, so that a test
+		// can check what it logs (never a secret) and a failure shows why.
+		cfg.WriteString("log: {level: debug}\n")
+		cfg.WriteString("observability: {audit: stderr}\n")
 		writeFile(t, b.Config, cfg.String())
 	}
 	writeConfig(0)
@@ -273,4 +277,36 @@ func writeFile(t *testing.T, path, content string) {
 	if err := os.WriteFile(path, []byte(content), 0o600); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// AuditEvent is the part of a regbridge audit record the tests read.
+type AuditEvent struct {
+	Endpoint  string   `json:"endpoint"`
+	Service   string   `json:"service"`
+	Provider  string   `json:"provider"`
+	Anonymous bool     `json:"anonymous"`
+	Subject   string   `json:"subject"`
+	Requested []string `json:"requested"`
+	Granted   []string `json:"granted"`
+	Outcome   string   `json:"outcome"`
+	Status    int      `json:"status"`
+	CacheHit  bool     `json:"cache_hit"`
+}
+
+// Audit returns the audit records regbridge has written to its log so far
+// (one JSON object per line; other lines are skipped).
+func (b *Bridge) Audit(t *testing.T) []AuditEvent {
+	t.Helper()
+	var out []AuditEvent
+	for _, line := range strings.Split(b.Log(t), "\n") {
+		if !strings.HasPrefix(line, "{") {
+			continue
+		}
+		var e AuditEvent
+		if err := json.Unmarshal([]byte(line), &e); err != nil || e.Endpoint == "" {
+			continue
+		}
+		out = append(out, e)
+	}
+	return out
 }

@@ -56,6 +56,25 @@ func TestE2ERealClientsAgainstRealRegistries(t *testing.T) {
 			}
 		})
 	}
+	t.Run("repeated credentials are answered from the credential cache", func(t *testing.T) {
+		var users, hits, refused int
+		for _, e := range bridge.Audit(t) {
+			if e.Provider != "users" {
+				continue
+			}
+			users++
+			if e.CacheHit {
+				hits++
+			}
+			if e.Status == 401 {
+				refused++
+			}
+		}
+		if users == 0 || hits == 0 || refused == 0 {
+			t.Fatalf("audit log: %d static-user requests, %d cache hits, %d refusals; want all three above zero", users, hits, refused)
+		}
+		t.Logf("audit log: %d static-user requests, %d answered from the cache, %d refused", users, hits, refused)
+	})
 	t.Run("the regbridge log holds no password", func(t *testing.T) {
 		log := bridge.Log(t)
 		if strings.Count(log, "\n") < 10 {
