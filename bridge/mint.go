@@ -63,6 +63,9 @@ type Minter struct {
 	mode   HeaderMode
 	signer jose.Signer
 	random io.Reader
+	// compact signs with the header encoded once at construction; nil for
+	// algorithms it does not cover (go-jose signs those).
+	compact *compactSigner
 }
 
 // NewMinter prepares a signer for key in the given header form. random is
@@ -87,7 +90,9 @@ func NewMinter(key *Key, mode HeaderMode, random io.Reader) (*Minter, error) {
 	if err != nil {
 		return nil, fmt.Errorf("bridge: signer: %w", err)
 	}
-	return &Minter{key: key, mode: mode, signer: signer, random: random}, nil
+	m := &Minter{key: key, mode: mode, signer: signer, random: random}
+	m.compact = newCompactSigner(key, mode, random)
+	return m, nil
 }
 
 // Key returns the signing key.
@@ -107,6 +112,13 @@ func (m *Minter) Sign(c *Claims) (string, error) {
 	payload, err := json.Marshal(c)
 	if err != nil {
 		return "", fmt.Errorf("bridge: marshal claims: %w", err)
+	}
+	if m.compact != nil {
+		tok, err := m.compact.sign(payload)
+		if err != nil {
+			return "", fmt.Errorf("bridge: sign: %w", err)
+		}
+		return tok, nil
 	}
 	jws, err := m.signer.Sign(payload)
 	if err != nil {

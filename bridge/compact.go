@@ -1,0 +1,134 @@
+package bridge
+
+import (
+	"crypto"
+	"crypto/ecdsa"
+	"crypto/ed25519"
+	"crypto/rsa"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"io"
+
+	"github.com/go-jose/go-jose/v4"
+	"golang.org/x/crypto/cryptobyte"
+	"golang.org/x/crypto/cryptobyte/asn1"
+)
+
+// compactSigner produces the same compact JWS as go-jose's signer for one
+// key and header form, with the protected header encoded once instead of
+// per token: the header (with the x5c certificate) is most of the bytes a
+// token carries, and re-encoding it dominated the cost of a token besides
+// the signature itself.
+type compactSigner struct {
+	header string // base64url of the protected header, with the trailing '.'
+	signer crypto.Signer
+	hash   crypto.Hash
+	opts   crypto.SignerOpts
+	ecSize int // bytes per ECDSA coordinate; 0 for other keys
+	random io.Reader
+}
+
+// newCompactSigner returns nil when key's algorithm is not one it signs.
+func newCompactSigner(key *Key, mode HeaderMode, random io.Reader) *compactSigner {
+	c := &compactSigner{signer: key.Signer, random: random}
+	switch key.Algorithm {
+	case jose.ES256:
+		c.hash, c.ecSize = crypto.SHA256, 32
+	case jose.ES384:
+		c.hash, c.ecSize = crypto.SHA384, 48
+	case jose.ES512:
+		c.hash, c.ecSize = crypto.SHA512, 66
+	case jose.RS256:
+		c.hash = crypto.SHA256
+	case jose.RS384:
+		c.hash = crypto.SHA384
+	case jose.RS512:
+		c.hash = crypto.SHA512
+	case jose.PS256, jose.PS384, jose.PS512:
+		c.hash = map[jose.SignatureAlgorithm]crypto.Hash{jose.PS256: crypto.SHA256, jose.PS384: crypto.SHA384, jose.PS512: crypto.SHA512}[key.Algorithm]
+		c.opts = &rsa.PSSOptions{SaltLength: rsa.PSSSaltLengthEqualsHash, Hash: c.hash}
+	case jose.EdDSA:
+		if _, ok := key.Signer.(ed25519.PrivateKey); !ok {
+			return nil
+		}
+		c.opts = crypto.Hash(0)
+	default:
+		return nil
+	}
+	if c.opts == nil {
+		c.opts = c.hash
+	}
+	if _, ok := key.Signer.(*ecdsa.PrivateKey); ok != (c.ecSize > 0) {
+		return nil
+	}
+	h := map[string]any{"alg": string(key.Algorithm), "kid": key.KeyID, "typ": "JWT"}
+	if mode == HeaderX5C {
+		h["x5c"] = []string{base64.StdEncoding.EncodeToString(key.Certificate.Raw)}
+	}
+	raw, err := json.Marshal(h)
+	if err != nil {
+		return nil
+	}
+	c.header = base64.RawURLEncoding.EncodeToString(raw) + "."
+	return c
+}
+
+// sign returns header.payload.signature for payload.
+func (c *compactSigner) sign(payload []byte) (string, error) {
+	enc := base64.RawURLEncoding
+	n := len(c.header) + enc.EncodedLen(len(payload))
+	buf := make([]byte, n, n+1+enc.EncodedLen(2*max(c.ecSize, 256)))
+	copy(buf, c.header)
+	enc.Encode(buf[len(c.header):], payload)
+	msg := buf
+	if c.hash != 0 {
+		h := c.hash.New()
+		h.Write(buf)
+		msg = h.Sum(nil)
+	}
+	sig, err := c.signer.Sign(c.random, msg, c.opts)
+	if err != nil {
+		return "", err
+	}
+	if c.ecSize > 0 {
+		if sig, err = ecdsaRaw(sig, c.ecSize); err != nil {
+			return "", err
+		}
+	}
+	buf = append(buf, '.')
+	buf = enc.AppendEncode(buf, sig)
+	return string(buf), nil
+}
+
+// ecdsaRaw turns an ASN.1 ECDSA signature into the fixed-size r‖s form of
+// JWS (RFC 7518 §3.4).
+func ecdsaRaw(der []byte, size int) ([]byte, error) {
+	var r, s cryptobyte.String
+	in := cryptobyte.String(der)
+	var seq cryptobyte.String
+	if !in.ReadASN1(&seq, asn1.SEQUENCE) || !in.Empty() ||
+		!seq.ReadASN1(&r, asn1.INTEGER) || !seq.ReadASN1(&s, asn1.INTEGER) || !seq.Empty() {
+		return nil, errors.New("malformed ECDSA signature")
+	}
+	out := make([]byte, 2*size)
+	if !putFixed(out[:size], r) || !putFixed(out[size:], s) {
+		return nil, errors.New("ECDSA signature value out of range")
+	}
+	return out, nil
+}
+
+// putFixed writes the unsigned big-endian ASN.1 integer v right-aligned into
+// dst.
+func putFixed(dst []byte, v cryptobyte.String) bool {
+	b := []byte(v)
+	for len(b) > 0 && b[0] == 0 {
+		b = b[1:]
+	}
+	if len(b) > len(dst) || len(v) > 0 && v[0]&0x80 != 0 {
+		return false
+	}
+	copy(dst[len(dst)-len(b):], b)
+	return true
+}
+
