@@ -131,4 +131,3 @@ func putFixed(dst []byte, v cryptobyte.String) bool {
 	copy(dst[len(dst)-len(b):], b)
 	return true
 }
-
