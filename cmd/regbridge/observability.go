@@ -32,6 +32,7 @@ type observability struct {
 	log       *slog.Logger
 	listen    string
 	admin     *http.Server
+	adminAddr string
 }
 
 func newObservability(cfg *Config, log *slog.Logger) (*observability, error) {
@@ -88,6 +89,7 @@ func (o *observability) start(errc chan<- error) error {
 	if err != nil {
 		return fmt.Errorf("observability.metrics_listen: %w", err)
 	}
+	o.adminAddr = ln.Addr().String()
 	mux := http.NewServeMux()
 	mux.Handle("/metrics", o.metrics.Handler())
 	o.admin = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, WriteTimeout: 30 * time.Second,
@@ -97,7 +99,7 @@ func (o *observability) start(errc chan<- error) error {
 			errc <- fmt.Errorf("metrics listener: %w", err)
 		}
 	}()
-	o.log.Info("metrics serving", "addr", ln.Addr().String(), "path", "/metrics")
+	o.log.Info("metrics serving", "addr", o.adminAddr, "path", "/metrics")
 	return nil
 }
 
