@@ -138,16 +138,26 @@ type serverSpec struct {
 // with another port, up to three times.
 func startServer(t *testing.T, name, dir string, spec func(port int) serverSpec) (*proc, int) {
 	t.Helper()
+	return startServerAt(t, name, dir, 0, spec)
+}
+
+// startServerAt is startServer on a fixed port, tried once; port 0 means
+// startServer's free ports with retries.
+func startServerAt(t *testing.T, name, dir string, fixed int, spec func(port int) serverSpec) (*proc, int) {
+	t.Helper()
 	var err error
 	for attempt := 0; attempt < 3; attempt++ {
-		port := freePort(t)
+		port := fixed
+		if port == 0 {
+			port = freePort(t)
+		}
 		s := spec(port)
 		p := startProc(t, name, dir, s.env, s.bin, s.args...)
 		if err = p.waitReady(s.readyURL, s.ready, s.timeout); err == nil {
 			return p, port
 		}
 		p.stop(t)
-		if !strings.Contains(p.logText(t), "address already in use") {
+		if fixed != 0 || !strings.Contains(p.logText(t), "address already in use") {
 			break
 		}
 		t.Logf("%s: port %d was taken, trying another", name, port)

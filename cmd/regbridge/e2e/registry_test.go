@@ -47,6 +47,14 @@ type Registry struct {
 // until GET /v2/ answers 401.
 func startRegistry(t *testing.T, v RegistryVersion, bridge *Bridge, svc Service) *Registry {
 	t.Helper()
+	return startRegistryAt(t, v, bridge, svc, 0)
+}
+
+// startRegistryAt is startRegistry on a given port (0: a free one). A fixed
+// port is for configurations that must name the registry's address before
+// it starts (sourcehut's registry_domain); take it from freePort.
+func startRegistryAt(t *testing.T, v RegistryVersion, bridge *Bridge, svc Service, port int) *Registry {
+	t.Helper()
 	bin := needTool(t, v.tool)
 	dir := t.TempDir()
 	r := &Registry{Version: v, Service: svc, Dir: dir}
@@ -71,7 +79,7 @@ func startRegistry(t *testing.T, v RegistryVersion, bridge *Bridge, svc Service)
 	} else {
 		env = append(env, "REGISTRY_AUTH_TOKEN_ROOTCERTBUNDLE="+bridge.Cert)
 	}
-	r.start(t, bin, base, func(port int) []string {
+	r.start(t, bin, base, port, func(port int) []string {
 		return append(env, "REGISTRY_HTTP_ADDR=127.0.0.1:"+itoa(port))
 	})
 	return r
@@ -98,18 +106,18 @@ func startRegistryFromStanza(t *testing.T, v RegistryVersion, bridge *Bridge, sv
 	path := filepath.Join(dir, "config.yml")
 	writeFile(t, path, cfg)
 	t.Logf("registry configuration with the printed stanza:\n%s", cfg)
-	r.start(t, bin, path, func(port int) []string {
+	r.start(t, bin, path, 0, func(port int) []string {
 		// Only the listen address comes from the environment.
 		return append(baseEnv(dir), "OTEL_TRACES_EXPORTER=none", "REGISTRY_HTTP_ADDR=127.0.0.1:"+itoa(port))
 	})
 	return r
 }
 
-// start runs `BIN serve CONFIG` on a free port (env gives the environment
-// for a port) and waits until GET /v2/ answers 401.
-func (r *Registry) start(t *testing.T, bin, config string, env func(port int) []string) {
+// start runs `BIN serve CONFIG` on port, or a free port when it is 0 (env
+// gives the environment for a port), and waits until GET /v2/ answers 401.
+func (r *Registry) start(t *testing.T, bin, config string, port int, env func(port int) []string) {
 	t.Helper()
-	r.proc, r.Port = startServer(t, "registry", r.Dir, func(port int) serverSpec {
+	r.proc, r.Port = startServerAt(t, "registry", r.Dir, port, func(port int) serverSpec {
 		return serverSpec{
 			env:      env(port),
 			bin:      bin,

@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"debug/buildinfo"
 	"fmt"
 	"os"
 	"os/exec"
@@ -29,6 +30,11 @@ type tool struct {
 	inTools bool     // looked up in $REGBRIDGE_E2E_TOOLS (else on PATH)
 	version []string // argv after the binary that prints the version
 	want    string   // substring the version output must contain
+	// module, when set, replaces running the binary: its embedded Go build
+	// information must name this module (main or dependency) at version
+	// want, and carry every one of tags (hydra has no useful --version).
+	module string
+	tags   []string
 	// optional tools are skipped even when the e2e run is required (the
 	// docker CLI comes with the machine image and cannot be installed from
 	// the package registries that CI reaches).
@@ -44,6 +50,11 @@ var (
 	toolSkopeo     = tool{name: "skopeo", version: []string{"--version"}, want: "1.9.3"}
 	toolPodman     = tool{name: "podman", version: []string{"--version"}, want: "4.3.1"}
 	toolDocker     = tool{name: "docker", version: []string{"--version"}, want: "28.2.2", optional: true}
+	// The identity servers of the provider scenarios, built by
+	// .ci/install-tools from the modules under testdata/e2e.
+	toolZitadelOP = tool{name: "zitadelop", inTools: true, module: "github.com/zitadel/oidc/v3", want: "v3.51.17"}
+	toolHydra     = tool{name: "hydra", inTools: true, module: "github.com/ory/hydra/v2", want: "v2.3.0",
+		tags: []string{"sqlite"}}
 )
 
 // toolCache remembers each lookup for the whole run.
@@ -88,6 +99,9 @@ func lookupTool(tl tool) (string, error) {
 		}
 		path = p
 	}
+	if tl.module != "" {
+		return path, checkBuildInfo(path, tl)
+	}
 	out, err := exec.Command(path, tl.version...).CombinedOutput()
 	if err != nil {
 		return "", fmt.Errorf("%s %s: %v: %s", path, strings.Join(tl.version, " "), err, out)
@@ -107,4 +121,41 @@ func needE2E(t *testing.T) {
 	if buildErr != nil {
 		t.Fatalf("building regbridge: %v", buildErr)
 	}
+}
+
+// checkBuildInfo checks a Go binary's embedded build information for the
+// pinned module version and build tags.
+func checkBuildInfo(path string, tl tool) error {
+	bi, err := buildinfo.ReadFile(path)
+	if err != nil {
+		return fmt.Errorf("%s: no Go build information: %v", path, err)
+	}
+	version := ""
+	if bi.Main.Path == tl.module {
+		version = bi.Main.Version
+	}
+	for _, d := range bi.Deps {
+		if d.Path == tl.module {
+			version = d.Version
+		}
+	}
+	if version != tl.want {
+		return fmt.Errorf("%s is not built from %s %s (found %q)", path, tl.module, tl.want, version)
+	}
+	var tags string
+	for _, s := range bi.Settings {
+		if s.Key == "-tags" {
+			tags = s.Value
+		}
+	}
+	for _, want := range tl.tags {
+		found := false
+		for _, tag := range strings.Split(tags, ",") {
+			found = found || tag == want
+		}
+		if !found {
+			return fmt.Errorf("%s is not built with -tags %s (tags %q)", path, want, tags)
+		}
+	}
+	return nil
 }
