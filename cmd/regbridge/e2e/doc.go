@@ -7,7 +7,7 @@
 // podman and the docker CLI (login only) against them.
 //
 // They are skipped unless REGBRIDGE_E2E_TOOLS names the directory holding the
-// pinned Go tools (registry, crane, oras); docker-registry, skopeo, podman and
+// pinned Go tools (registry, crane, oras, zitadelop, hydra); docker-registry, skopeo, podman and
 // docker are looked up on PATH. REGBRIDGE_E2E_BIN tests a prebuilt regbridge
 // binary instead of building the working tree's. With REGBRIDGE_E2E_REQUIRED=1 a missing tool fails the
 // run instead of skipping it. `.ci/install-tools` installs everything and
@@ -17,4 +17,23 @@
 // meant to be reused by scenarios for other providers: a fake upstream served
 // with httptest on loopback can be added to the bridge configuration through
 // BridgeOptions.ExtraProviders.
+//
+// The provider scenarios use them so:
+//
+//   - sourcehut (TestE2ESourcehutBuildsTokens): the fake meta.sr.ht of
+//     providers/sourcehut/srhttest in the test process, builds tokens as
+//     passwords for docker login, crane and oras;
+//   - oidc (TestE2EOIDCZitadelIDTokens): the zitadel/oidc v3.51.17 example
+//     OpenID Provider (zitadelop, built from testdata/e2e/zitadelop) mints
+//     real ID tokens without a browser;
+//   - authority (TestE2EAuthorityHydraTokenExchange,
+//     TestE2EAuthorityDPoPBoundTokens): Ory Hydra v2.3.0 (hydra, built from
+//     testdata/e2e/hydra) issues client-credentials JWT access tokens, the
+//     fake authorization server of providers/authority/authtest issues
+//     DPoP-bound ones; clients exchange them at POST /oauth2/token (or GET
+//     /token with a DPoP proof) and crane pushes with the registry token
+//     written into config.json as `registrytoken`.
+//
+// zitadelop and hydra are looked up in REGBRIDGE_E2E_TOOLS and checked by
+// their embedded Go build information (module version, build tags).
 package e2e
