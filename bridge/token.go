@@ -173,10 +173,9 @@ func (s *Server) requestInfo(r *http.Request) providers.RequestInfo {
 		RemoteAddr: r.RemoteAddr,
 		Header:     r.Header,
 	}
+	// Only certificates that verified against tls.client_ca count.
 	if r.TLS != nil && len(r.TLS.VerifiedChains) > 0 {
 		info.PeerCertificates = r.TLS.VerifiedChains[0]
-	} else if r.TLS != nil {
-		info.PeerCertificates = r.TLS.PeerCertificates
 	}
 	return info
 }
