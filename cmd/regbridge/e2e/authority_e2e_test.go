@@ -5,6 +5,8 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -88,10 +90,10 @@ func TestE2EAuthorityHydraTokenExchange(t *testing.T) {
 			svc := Service{Name: "registry-authority.test", Issuer: "regbridge-e2e-authority", Header: headerX5C}
 			b := startBridge(t, BridgeOptions{Services: []Service{svc}, Policy: policy, ExtraProviders: []string{mode.provider}})
 			reg := startRegistry(t, mode.version, b, svc)
-			t.Run("an allowed plan exchanges the access token and crane pushes with the registry token", func(t *testing.T) {
+			t.Run("an allowed plan exchanges the access token and crane and oras push with the registry token", func(t *testing.T) {
 				repo := stellaMirror + "hydra"
 				rt := b.MustExchange(t, tokens["enterprise"], svc.Name, []string{pushScope(repo)}, nil)
-				cranePushWithRegistryToken(t, reg, rt, repo)
+				pushWithRegistryToken(t, reg, rt, repo)
 			})
 			t.Run("the registry token is refused outside the plan's repositories", func(t *testing.T) {
 				rt := b.MustExchange(t, tokens["enterprise"], svc.Name, []string{pushScope(stellaMirror + "hydra")}, nil)
@@ -162,13 +164,13 @@ func TestE2EAuthorityDPoPBoundTokens(t *testing.T) {
 		if a.code != http.StatusOK {
 			t.Fatalf("GET /token with DPoP: %d %s %s", a.code, a.challenge, a.body)
 		}
-		cranePushWithRegistryToken(t, reg, a.token, repo)
+		pushWithRegistryToken(t, reg, a.token, repo)
 	})
-	t.Run("the token exchange with a DPoP proof yields a registry token crane pushes with", func(t *testing.T) {
+	t.Run("the token exchange with a DPoP proof yields a registry token crane and oras push with", func(t *testing.T) {
 		repo := stellaMirror + "dpop-exchange"
 		proof := key.Proof(http.MethodPost, b.URL+exchangePath, "")
 		rt := b.MustExchange(t, bound, svc.Name, []string{pushScope(repo)}, http.Header{"DPoP": {proof}})
-		cranePushWithRegistryToken(t, reg, rt, repo)
+		pushWithRegistryToken(t, reg, rt, repo)
 	})
 	t.Run("a replayed proof is refused", func(t *testing.T) {
 		proof := key.Proof(http.MethodGet, tokenURL, bound)
@@ -254,9 +256,10 @@ func dpopGetToken(t *testing.T, b *Bridge, service, scope, authorization, proof 
 	return a
 }
 
-// cranePushWithRegistryToken pushes an image to repo with crane using the
-// registry token directly, reads it back, and checks the token's access.
-func cranePushWithRegistryToken(t *testing.T, reg *Registry, registryToken, repo string) {
+// pushWithRegistryToken checks the registry token's access, then pushes an
+// image to repo with crane and an artifact with oras, each using the
+// registry token directly, and reads both back.
+func pushWithRegistryToken(t *testing.T, reg *Registry, registryToken, repo string) {
 	t.Helper()
 	var access []struct {
 		Name    string   `json:"name"`
@@ -274,7 +277,21 @@ func cranePushWithRegistryToken(t *testing.T, reg *Registry, registryToken, repo
 	out := c.WorkDir() + "/export.tar"
 	c.MustRun(t, "", "export", ref, out)
 	if got := fileInTar(t, out, "layer"); got != content {
-		t.Errorf("pulled back %q, want %q", got, content)
+		t.Errorf("crane pulled back %q, want %q", got, content)
+	}
+
+	o := newClient(t, toolOras)
+	o.UseRegistryToken(t, reg.Host, registryToken)
+	writeFile(t, filepath.Join(o.WorkDir(), "note.txt"), content)
+	ref = reg.Ref(repo + ":oras")
+	o.MustRun(t, "", "push", ref, "note.txt")
+	o.MustRun(t, "", "pull", ref, "-o", "back")
+	got, err := os.ReadFile(filepath.Join(o.WorkDir(), "back", "note.txt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(got) != content {
+		t.Errorf("oras pulled back %q, want %q", got, content)
 	}
 }
 

@@ -95,14 +95,20 @@ func (b *Bridge) MustExchange(t *testing.T, subjectToken, service string, scopes
 	return a.AccessToken
 }
 
-// UseRegistryToken writes a docker config.json that gives host the
-// registry token itself (`registrytoken`): crane sends it as the Bearer
-// token without asking the token server (registry-protocol.md §4.1).
+// UseRegistryToken writes the client's credentials file (docker
+// config.json for crane, oras.json for oras; the same format) so that it
+// gives host the registry token itself (`registrytoken`): the client sends
+// it as the Bearer token without asking the token server
+// (registry-protocol.md §4.1).
 func (c *Client) UseRegistryToken(t *testing.T, host, token string) {
 	t.Helper()
 	cfg, err := json.Marshal(map[string]any{"auths": map[string]any{host: map[string]string{registryTokenHeader: token}}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	writeFile(t, filepath.Join(c.Home, "docker", "config.json"), string(cfg))
+	path := filepath.Join(c.Home, "docker", "config.json")
+	if c.Tool.name == toolOras.name {
+		path = filepath.Join(c.Home, "oras.json")
+	}
+	writeFile(t, path, string(cfg))
 }
