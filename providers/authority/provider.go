@@ -147,12 +147,17 @@ func (p *Provider) initDPoP(deps providers.Deps) error {
 	return nil
 }
 
-// Route claims tokens whose `iss` is the issuer on the DPoP and Bearer
-// schemes, and opaque tokens when introspection is on.
+// Route claims tokens whose `iss` is the issuer on the Bearer scheme, on the
+// DPoP scheme unless the sender constraint is mtls, and opaque tokens when
+// introspection is on.
 func (p *Provider) Route() providers.Route {
+	schemes := []string{"DPoP", "Bearer"}
+	if p.cfg.constraint() == ConstraintMTLS {
+		schemes = []string{"Bearer"}
+	}
 	return providers.Route{
 		Issuers:      []string{p.cfg.Issuer},
-		Schemes:      []string{"DPoP", "Bearer"},
+		Schemes:      schemes,
 		OpaqueTokens: p.cfg.usesIntrospection(),
 	}
 }
