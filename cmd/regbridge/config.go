@@ -73,6 +73,9 @@ type ObservabilityConfig struct {
 	MetricsListen string `yaml:"metrics_listen"`
 	// Audit is "stdout", "stderr", a file path, or "" for none.
 	Audit string `yaml:"audit"`
+	// Pprof serves Go's profiler under /debug/pprof/ on the admin listener
+	// (metrics_listen); never on the token listener.
+	Pprof bool `yaml:"pprof"`
 }
 
 // ReloadConfig controls live reload.
@@ -195,6 +198,9 @@ func (c *Config) validate(root *yaml.Node) error {
 	}
 	if err := c.TokenReuse.WithDefaults().Validate(); err != nil && c.TokenReuse.Enabled {
 		p = append(p, c.at("token_reuse", "token_reuse: %v", err))
+	}
+	if c.Observe.Pprof && c.Observe.MetricsListen == "" {
+		p = append(p, c.at("observability", "observability.pprof needs observability.metrics_listen: the profiler is served on the admin listener only"))
 	}
 	if (c.TLS.Certificate == "") != (c.TLS.PrivateKey == "") {
 		p = append(p, c.at("tls", "tls: certificate and private_key go together"))

@@ -221,3 +221,14 @@ func TestKubernetesConfigMapHoldsAValidConfigAndPolicy(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+func TestProfilerIsOnlyServedOnTheAdminListener(t *testing.T) {
+	src := `services: [{name: r, issuer: i}]
+keys: [{private_key: k.pem}]
+policy: p.yaml
+observability: {pprof: true}
+`
+	if _, err := parseConfig([]byte(src), "regbridge.yaml", nil); err == nil || !strings.Contains(err.Error(), "regbridge.yaml:4: observability.pprof needs observability.metrics_listen") {
+		t.Errorf("pprof without an admin listener: %v", err)
+	}
+}

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"os"
 	"strings"
 	"time"
@@ -31,12 +32,13 @@ type observability struct {
 	tracing   *tracing
 	log       *slog.Logger
 	listen    string
+	pprof     bool
 	admin     *http.Server
 	adminAddr string
 }
 
 func newObservability(cfg *Config, log *slog.Logger) (*observability, error) {
-	o := &observability{log: log, metrics: bridge.NewMetrics(), listen: cfg.Observe.MetricsListen}
+	o := &observability{log: log, metrics: bridge.NewMetrics(), listen: cfg.Observe.MetricsListen, pprof: cfg.Observe.Pprof}
 	switch cfg.Observe.Audit {
 	case "":
 	case "stdout":
@@ -92,6 +94,12 @@ func (o *observability) start(errc chan<- error) error {
 	o.adminAddr = ln.Addr().String()
 	mux := http.NewServeMux()
 	mux.Handle("/metrics", o.metrics.Handler())
+	if o.pprof {
+		mux.HandleFunc("/debug/pprof/", pprof.Index)
+		mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+		mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
+		mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+	}
 	o.admin = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, WriteTimeout: 30 * time.Second,
 		ErrorLog: slog.NewLogLogger(o.log.Handler(), slog.LevelWarn)}
 	go func() {
