@@ -32,6 +32,9 @@ func NormalizeURL(raw string) (string, error) {
 		return "", errors.New("URL has no authority")
 	}
 	host := strings.ToLower(u.Hostname())
+	if host == "" {
+		return "", errors.New("URL has no host")
+	}
 	port := u.Port()
 	if (scheme == "https" && port == "443") || (scheme == "http" && port == "80") {
 		port = ""
