@@ -236,20 +236,7 @@ func capMask(max []string) uint8 {
 	if max == nil {
 		return bitAll
 	}
-	var b uint8
-	for _, a := range max {
-		switch a {
-		case ActionPull:
-			b |= bitPull
-		case ActionPush:
-			b |= bitPush
-		case ActionDelete:
-			b |= bitDelete
-		case ActionAll:
-			b |= bitAll
-		}
-	}
-	return b
+	return actionBits(max)
 }
 
 // bitsActions lists the actions of b in sorted order.
