@@ -34,8 +34,9 @@ type Config struct {
 	TLS       TLSConfig           `yaml:"tls"`
 	Log       LogConfig           `yaml:"log"`
 	Observe   ObservabilityConfig `yaml:"observability"`
-	State     string              `yaml:"state"`
-	Reload    ReloadConfig        `yaml:"reload"`
+	// State is where replicas share replay sets (default: in memory).
+	State  StateConfig  `yaml:"state"`
+	Reload ReloadConfig `yaml:"reload"`
 	// TokenReuse hands a recently minted token out again (off by default).
 	TokenReuse bridge.ReuseConfig `yaml:"token_reuse"`
 
@@ -140,6 +141,7 @@ func (c *Config) resolvePaths(dir string) {
 	abs(&c.TLS.Certificate)
 	abs(&c.TLS.PrivateKey)
 	abs(&c.TLS.ClientCA)
+	abs(&c.State.PasswordFile)
 }
 
 // at prefixes msg with the file and the line of top-level key.
@@ -207,6 +209,9 @@ func (c *Config) validate(root *yaml.Node) error {
 	}
 	if c.TLS.ClientCA != "" && c.TLS.Certificate == "" {
 		p = append(p, c.at("tls", "tls.client_ca needs tls.certificate and tls.private_key"))
+	}
+	for _, e := range c.State.problems() {
+		p = append(p, c.at("state", "%s", e))
 	}
 	if len(p) > 0 {
 		return &configError{problems: p}

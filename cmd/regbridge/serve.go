@@ -80,6 +80,7 @@ type runtime struct {
 	log      *slog.Logger
 	deps     providers.Deps
 	srv      *bridge.Server
+	replay   *replayBackend
 	obs      *observability
 	watch    *watcher
 	quick    bool
@@ -90,13 +91,20 @@ type runtime struct {
 // the providers.
 func newRuntime(cfg *Config, env map[string]string, log *slog.Logger, now func() time.Time) (*runtime, error) {
 	rt := &runtime{cfg: cfg, env: env, log: log, quick: cfg.file == "", reloadCh: make(chan string, 1)}
-	rt.deps = providers.Deps{Logger: log, Now: now, Replay: providers.NewMemoryReplay(1_000_000, now)}
+	replay, err := newReplayBackend(cfg.State, now)
+	if err != nil {
+		return nil, err
+	}
+	rt.replay = replay
+	rt.deps = providers.Deps{Logger: log, Now: now, Replay: replay.store}
 	st, b, err := rt.buildState(cfg, nil)
 	if err != nil {
+		replay.close()
 		return nil, err
 	}
 	rt.obs, err = newObservability(cfg, log)
 	if err != nil {
+		replay.close()
 		return nil, err
 	}
 	rt.srv = bridge.NewServer(st, bridge.Options{
@@ -143,8 +151,10 @@ func (rt *runtime) run(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("listen: %w", err)
 	}
+	defer rt.replay.close()
+	rt.replay.checkAtStart(ctx, rt.log)
 	hs := &http.Server{
-		Handler:           rt.srv,
+		Handler:           rt.handler(),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      30 * time.Second,
@@ -223,6 +233,9 @@ func (rt *runtime) reload(why string) {
 	if rt.watch.configUnchanged() {
 		cache = rt.srv.State().Cache()
 	}
+	if cfg.State != rt.cfg.State {
+		rt.log.Warn("state settings changed; they take effect at the next restart", "trigger", why)
+	}
 	st, b, err := rt.buildState(cfg, cache)
 	if err != nil {
 		rt.obs.reloaded(false)
@@ -234,6 +247,10 @@ func (rt *runtime) reload(why string) {
 	rt.obs.reloaded(true)
 	rt.log.Info("configuration reloaded", "trigger", why, "policy", b.policyFile())
 }
+
+// handler is the token listener's handler: the bridge, with the replay
+// state backend added to /readyz.
+func (rt *runtime) handler() http.Handler { return withStateReady(rt.srv, rt.replay) }
 
 func tlsConfig(c TLSConfig) (*tls.Config, error) {
 	cert, err := tls.LoadX509KeyPair(c.Certificate, c.PrivateKey)
