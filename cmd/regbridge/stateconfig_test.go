@@ -1,10 +1,19 @@
 package main
 
 import (
+	"bytes"
+	"io"
+	"os"
 	"path/filepath"
+	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/regbridge/regbridge/state"
 )
 
 const stateBase = `services: [{name: r, issuer: i}]
@@ -97,5 +106,104 @@ func TestStateIsSetFromTheEnvironment(t *testing.T) {
 	_, err = parseConfig([]byte(stateBase+"state: redis://r/0\n"), "regbridge.yaml", map[string]string{"REGBRIDGE_STATE_TIMEOUT": "2s"})
 	if err == nil || !strings.Contains(err.Error(), "mapping form") {
 		t.Errorf("override on the plain form: %v", err)
+	}
+}
+
+// k8sObject is the part of a Kubernetes manifest the deployment test reads.
+type k8sObject struct {
+	Kind     string                `yaml:"kind"`
+	Metadata struct{ Name string } `yaml:"metadata"`
+	Data     map[string]string     `yaml:"data"`
+	Spec     struct {
+		Ports []struct {
+			Port int `yaml:"port"`
+		} `yaml:"ports"`
+		Template struct {
+			Spec struct {
+				Containers []struct {
+					Args []string `yaml:"args"`
+					Env  []struct {
+						ValueFrom struct {
+							SecretKeyRef struct{ Name string } `yaml:"secretKeyRef"`
+						} `yaml:"valueFrom"`
+					} `yaml:"env"`
+				} `yaml:"containers"`
+				Volumes []struct {
+					Secret struct {
+						SecretName string `yaml:"secretName"`
+					} `yaml:"secret"`
+				} `yaml:"volumes"`
+			} `yaml:"spec"`
+		} `yaml:"template"`
+	} `yaml:"spec"`
+}
+
+func readManifests(t *testing.T, path string) []k8sObject {
+	t.Helper()
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []k8sObject
+	dec := yaml.NewDecoder(bytes.NewReader(raw))
+	for {
+		var o k8sObject
+		if err := dec.Decode(&o); err == io.EOF {
+			return out
+		} else if err != nil {
+			t.Fatalf("%s: %v", path, err)
+		}
+		out = append(out, o)
+	}
+}
+
+func TestKubernetesReplicasShareTheRedisOfRedisYAML(t *testing.T) {
+	redisObjs := readManifests(t, "../../deploy/kubernetes/redis.yaml")
+	appObjs := readManifests(t, "../../deploy/kubernetes/regbridge.yaml")
+	var cfg *Config
+	var appSecrets []string
+	for _, o := range appObjs {
+		switch o.Kind {
+		case "ConfigMap":
+			c, err := parseConfig([]byte(o.Data["regbridge.yaml"]), "/etc/regbridge/regbridge.yaml", nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			cfg = c
+		case "Deployment":
+			for _, v := range o.Spec.Template.Spec.Volumes {
+				appSecrets = append(appSecrets, v.Secret.SecretName)
+			}
+		}
+	}
+	if cfg == nil || !cfg.State.enabled() {
+		t.Fatal("the ConfigMap sets no state.url: replay sets would be per replica")
+	}
+	ep, err := state.ParseURL(cfg.State.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var service, deployment bool
+	for _, o := range redisObjs {
+		switch o.Kind {
+		case "Service":
+			service = o.Metadata.Name+":"+strconv.Itoa(o.Spec.Ports[0].Port) == ep.Addr
+		case "Deployment":
+			deployment = true
+			c := o.Spec.Template.Spec.Containers[0]
+			args := strings.Join(c.Args, " ")
+			if !strings.Contains(args, "--maxmemory-policy noeviction") {
+				t.Errorf("Redis args %q: eviction would forget live replay keys", args)
+			}
+			if !strings.Contains(args, "--requirepass") || len(c.Env) == 0 || !slices.Contains(appSecrets, c.Env[0].ValueFrom.SecretKeyRef.Name) {
+				t.Errorf("Redis password does not come from a Secret that regbridge mounts (args %q, regbridge secrets %q)", args, appSecrets)
+			}
+		}
+	}
+	if !service || !deployment {
+		t.Errorf("redis.yaml: Service named and numbered as %s: %v; Deployment: %v", ep.Addr, service, deployment)
+	}
+	if cfg.State.PasswordFile == "" {
+		t.Error("state.password_file is not set: regbridge would not authenticate to Redis")
 	}
 }
