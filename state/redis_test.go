@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -340,4 +341,26 @@ func TestExpireAtRoundsUpAndStaysPositive(t *testing.T) {
 			}
 		})
 	}
+}
+
+// BenchmarkRemember measures one fresh Remember (a SET NX PXAT round trip on
+// loopback), from parallel goroutines as concurrent requests would.
+func BenchmarkRemember(b *testing.B) {
+	srv := redistest.Start(b, redistest.Options{})
+	r, err := NewRedis(srv.URL(0), Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer r.Close()
+	until := time.Now().Add(time.Minute)
+	var n atomic.Int64
+	b.ReportAllocs()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			key := "dpop:thumbprint:https://regbridge.example/token:" + strings.Repeat("j", 22) + strconv.FormatInt(n.Add(1), 10)
+			if fresh, err := r.Remember(context.Background(), key, until); err != nil || !fresh {
+				b.Fatalf("fresh %v err %v", fresh, err)
+			}
+		}
+	})
 }
