@@ -8,6 +8,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -105,14 +107,44 @@ func TestSingleUseIDTokenAcceptedByOneReplicaIsRefusedByTheOther(t *testing.T) {
 	if code, body := tokenStatus(t, r.a.URL+scope, "ci", tok); code != http.StatusOK {
 		t.Fatalf("first use at replica A: %d %v", code, body)
 	}
-	if code, body := tokenStatus(t, r.b.URL+scope, "ci", tok); code != http.StatusUnauthorized {
-		t.Errorf("the same token at replica B: %d %v, want 401", code, body)
+	if code, _ := tokenStatus(t, r.b.URL+scope, "ci", tok); code != http.StatusUnauthorized {
+		t.Errorf("the same token at replica B: %d, want 401", code)
 	}
-	if code, body := tokenStatus(t, r.a.URL+scope, "ci", tok); code != http.StatusUnauthorized {
-		t.Errorf("the same token again at replica A (cached there): %d %v, want 401", code, body)
+	if code, _ := tokenStatus(t, r.a.URL+scope, "ci", tok); code != http.StatusUnauthorized {
+		t.Errorf("the same token again at replica A (cached there): %d, want 401", code)
 	}
 	if code, body := tokenStatus(t, r.b.URL+scope, "ci", r.idToken()); code != http.StatusOK {
 		t.Errorf("a new token at replica B: %d %v, want 200", code, body)
+	}
+}
+
+func TestSingleUseIDTokenRacedAtBothReplicasIsAcceptedExactlyOnce(t *testing.T) {
+	r := startReplicas(t)
+	scope := "/token?service=registry.example.com&scope=repository:ci/app:pull"
+	tok := r.idToken()
+	var ok, refused atomic.Int32
+	var wg sync.WaitGroup
+	for i := range 20 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			base := r.a.URL
+			if i%2 == 1 {
+				base = r.b.URL
+			}
+			switch code, _ := tokenStatus(t, base+scope, "ci", tok); code {
+			case http.StatusOK:
+				ok.Add(1)
+			case http.StatusUnauthorized:
+				refused.Add(1)
+			default:
+				t.Errorf("status %d", code)
+			}
+		}()
+	}
+	wg.Wait()
+	if ok.Load() != 1 || refused.Load() != 19 {
+		t.Errorf("%d accepted and %d refused of 20 concurrent uses at two replicas, want 1 and 19", ok.Load(), refused.Load())
 	}
 }
 
