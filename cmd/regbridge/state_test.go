@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -269,5 +270,52 @@ func TestStatePasswordFileAuthenticatesToRedis(t *testing.T) {
 	cfg.PasswordFile = filepath.Join(dir, "empty")
 	if _, err := newReplayBackend(cfg, time.Now); err == nil || !strings.Contains(err.Error(), "empty") {
 		t.Errorf("an empty password file: err %v, want it refused", err)
+	}
+}
+
+func TestReadyzAnswersQuicklyWhenRedisHangs(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	held := make(chan net.Conn, 16)
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			held <- c // accepted, never answered
+		}
+	}()
+	defer func() {
+		for len(held) > 0 {
+			(<-held).Close()
+		}
+	}()
+	b, err := newReplayBackend(StateConfig{URL: "redis://" + ln.Addr().String() + "/0", Timeout: 5 * time.Second}, time.Now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.close()
+	bridgeReady := http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusOK)
+		io.WriteString(w, `{"ready":true,"keys":1}`)
+	})
+	rec := httptest.NewRecorder()
+	start := time.Now()
+	withStateReady(bridgeReady, b).ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/readyz", nil))
+	if took := time.Since(start); took > time.Second {
+		t.Errorf("/readyz took %v with a hung Redis, want well under a probe's 1s", took)
+	}
+	var body map[string]any
+	if err := json.Unmarshal(rec.Body.Bytes(), &body); err != nil {
+		t.Fatal(err)
+	}
+	st, _ := body["state"].(map[string]any)
+	if rec.Code != http.StatusOK || body["ready"] != true || st["reachable"] != false {
+		t.Errorf("/readyz: %d %v", rec.Code, body)
 	}
 }

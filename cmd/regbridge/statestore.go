@@ -75,12 +75,18 @@ func (b *replayBackend) checkAtStart(ctx context.Context, log *slog.Logger) {
 	log.Info("replay state shared in Redis", "redis", b.redis.String())
 }
 
+// readyPingTimeout bounds the PING of /readyz, well inside the 1s default
+// timeout of a Kubernetes probe, so a hung Redis cannot fail the probe.
+const readyPingTimeout = 250 * time.Millisecond
+
 // readyDetail is the "state" member of /readyz. It does not change
 // readiness: a replica without Redis still serves the requests that need
 // no replay check.
 func (b *replayBackend) readyDetail(ctx context.Context) map[string]any {
 	d := map[string]any{"backend": b.name()}
 	if b.redis != nil {
+		ctx, cancel := context.WithTimeout(ctx, readyPingTimeout)
+		defer cancel()
 		d["reachable"] = b.redis.Ping(ctx) == nil
 	}
 	return d
