@@ -97,6 +97,12 @@ func testKey(t testing.TB) *Key {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return certifiedKey(t, priv)
+}
+
+// certifiedKey wraps priv with a fixed self-signed certificate.
+func certifiedKey(t testing.TB, priv *ecdsa.PrivateKey) *Key {
+	t.Helper()
 	cert, err := selfSigned(priv)
 	if err != nil {
 		t.Fatal(err)

@@ -48,15 +48,7 @@ func fixedKey(t *testing.T) *Key {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cert, err := selfSigned(priv)
-	if err != nil {
-		t.Fatal(err)
-	}
-	k, err := NewKey(priv, cert, "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	return k
+	return certifiedKey(t, priv)
 }
 
 func TestMintGoldenHeaderAndClaims(t *testing.T) {

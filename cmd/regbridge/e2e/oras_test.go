@@ -35,18 +35,7 @@ var orasScenarios = []scenario{
 	{"a user pushes to its own repository and pulls it back", func(t *testing.T, w *world) {
 		c := newClient(t, toolOras)
 		c.MustLogin(t, w.reg.Host, "alice", w.pw["alice"])
-		content := "alice oras " + randomPassword(t)
-		writeFile(t, filepath.Join(c.WorkDir(), "note.txt"), content)
-		ref := w.reg.Ref("alice/or-art:1")
-		c.MustRun(t, "", "push", ref, "note.txt")
-		c.MustRun(t, "", "pull", ref, "-o", "back")
-		got, err := os.ReadFile(filepath.Join(c.WorkDir(), "back", "note.txt"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if string(got) != content {
-			t.Errorf("pulled back %q, want %q", got, content)
-		}
+		orasPushAndPullBack(t, c, w.reg.Ref("alice/or-art:1"), "alice oras "+randomPassword(t))
 	}},
 	{"a user is refused a push to another user's repository", func(t *testing.T, w *world) {
 		c := newClient(t, toolOras)
@@ -82,4 +71,20 @@ var orasScenarios = []scenario{
 		c.MustRun(t, "", "manifest", "delete", "--force", ref)
 		c.MustFail(t, []string{"not found", "manifest unknown"}, "", "manifest", "fetch", ref)
 	}},
+}
+
+// orasPushAndPullBack pushes a file holding content to ref with c, pulls it
+// back and checks the content survived the round trip.
+func orasPushAndPullBack(t *testing.T, c *Client, ref, content string) {
+	t.Helper()
+	writeFile(t, filepath.Join(c.WorkDir(), "note.txt"), content)
+	c.MustRun(t, "", "push", ref, "note.txt")
+	c.MustRun(t, "", "pull", ref, "-o", "back")
+	got, err := os.ReadFile(filepath.Join(c.WorkDir(), "back", "note.txt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(got) != content {
+		t.Errorf("pulled back %q, want %q", got, content)
+	}
 }

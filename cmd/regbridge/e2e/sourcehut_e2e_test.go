@@ -177,18 +177,7 @@ var srhtScenarios = []struct {
 	{"oras logs in, pushes to the owner's namespace and pulls it back", func(t *testing.T, w *srhtWorld) {
 		c := newClient(t, toolOras)
 		c.MustLogin(t, w.reg.Host, "sourcehut", w.good)
-		content := "srht oras " + randomPassword(t)
-		writeFile(t, filepath.Join(c.WorkDir(), "note.txt"), content)
-		ref := w.reg.Ref("jdoe/notes:1")
-		c.MustRun(t, "", "push", ref, "note.txt")
-		c.MustRun(t, "", "pull", ref, "-o", "back")
-		got, err := os.ReadFile(filepath.Join(c.WorkDir(), "back", "note.txt"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if string(got) != content {
-			t.Errorf("pulled back %q, want %q", got, content)
-		}
+		orasPushAndPullBack(t, c, w.reg.Ref("jdoe/notes:1"), "srht oras "+randomPassword(t))
 	}},
 	{"oras is denied a push outside the owner's namespace", func(t *testing.T, w *srhtWorld) {
 		c := newClient(t, toolOras)
