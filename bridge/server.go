@@ -1,6 +1,7 @@
 package bridge
 
 import (
+	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"io"
@@ -35,6 +36,9 @@ type Options struct {
 	Observer Observer
 	// Extra handlers mounted on the mux (for example "/metrics").
 	Extra map[string]http.Handler
+	// ReadyDetail adds members to the /readyz body (for example the shared
+	// state backend). They inform; they do not change readiness.
+	ReadyDetail map[string]func(context.Context) any
 	// Reuse hands a recently minted token out again (off by default).
 	Reuse ReuseConfig
 	// Tracer opens OpenTelemetry spans; nil turns tracing off at no cost.
@@ -151,7 +155,7 @@ func (s *Server) serveHealth(w http.ResponseWriter, _ *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 }
 
-func (s *Server) serveReady(w http.ResponseWriter, _ *http.Request) {
+func (s *Server) serveReady(w http.ResponseWriter, r *http.Request) {
 	st := s.State()
 	ready := st != nil && len(st.keys) > 0 && st.policy != nil && st.router != nil
 	body := map[string]any{
@@ -161,6 +165,9 @@ func (s *Server) serveReady(w http.ResponseWriter, _ *http.Request) {
 		"providers":   len(st.router.all),
 		"policy":      st.policy.Source(),
 		"last_reload": s.LastReload(),
+	}
+	for name, detail := range s.opts.ReadyDetail {
+		body[name] = detail(r.Context())
 	}
 	status := http.StatusOK
 	if !ready {

@@ -117,6 +117,9 @@ func newRuntime(cfg *Config, env map[string]string, log *slog.Logger, now func()
 		Extra:     rt.obs.handlers(),
 		Reuse:     cfg.TokenReuse,
 		Tracer:    rt.obs.tracer(),
+		ReadyDetail: map[string]func(context.Context) any{
+			"state": func(ctx context.Context) any { return rt.replay.readyDetail(ctx) },
+		},
 	})
 	rt.obs.attach(rt.srv)
 	if !rt.quick {
@@ -154,7 +157,7 @@ func (rt *runtime) run(ctx context.Context) error {
 	defer rt.replay.close()
 	rt.replay.checkAtStart(ctx, rt.log)
 	hs := &http.Server{
-		Handler:           rt.handler(),
+		Handler:           rt.srv,
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      30 * time.Second,
@@ -247,10 +250,6 @@ func (rt *runtime) reload(why string) {
 	rt.obs.reloaded(true)
 	rt.log.Info("configuration reloaded", "trigger", why, "policy", b.policyFile())
 }
-
-// handler is the token listener's handler: the bridge, with the replay
-// state backend added to /readyz.
-func (rt *runtime) handler() http.Handler { return withStateReady(rt.srv, rt.replay) }
 
 func tlsConfig(c TLSConfig) (*tls.Config, error) {
 	cert, err := tls.LoadX509KeyPair(c.Certificate, c.PrivateKey)

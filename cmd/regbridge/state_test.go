@@ -74,9 +74,9 @@ func startReplicas(t *testing.T) *replicas {
 		}
 		t.Cleanup(rt.replay.close)
 	}
-	r.a = httptest.NewServer(r.rtA.handler())
+	r.a = httptest.NewServer(r.rtA.srv)
 	t.Cleanup(r.a.Close)
-	r.b = httptest.NewServer(rtB.handler())
+	r.b = httptest.NewServer(rtB.srv)
 	t.Cleanup(r.b.Close)
 	return r
 }
@@ -241,7 +241,7 @@ func TestReadyzReportsTheMemoryBackendWithoutState(t *testing.T) {
 		"config.yaml": reloadConfig,
 		"policy.yaml": "version: 1\nrules:\n  - {id: a, who: anyone, grant: [{repository: \"public/**\", actions: [pull]}]}\n",
 	}, time.Now)
-	ts := httptest.NewServer(rt.handler())
+	ts := httptest.NewServer(rt.srv)
 	defer ts.Close()
 	code, st := readyState(t, ts.URL)
 	if code != http.StatusOK || st["backend"] != "memory" || len(st) != 1 {
@@ -294,19 +294,14 @@ func TestReadyzAnswersQuicklyWhenRedisHangs(t *testing.T) {
 			(<-held).Close()
 		}
 	}()
-	b, err := newReplayBackend(StateConfig{URL: "redis://" + ln.Addr().String() + "/0", Timeout: 5 * time.Second}, time.Now)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer b.close()
-	bridgeReady := http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
-		w.Header().Set("Content-Type", "application/json")
-		w.WriteHeader(http.StatusOK)
-		io.WriteString(w, `{"ready":true,"keys":1}`)
-	})
+	_, rt, _ := startBridge(t, map[string]string{
+		"config.yaml": reloadConfig + "state: {url: \"redis://" + ln.Addr().String() + "/0\", timeout: 5s}\n",
+		"policy.yaml": "version: 1\nrules:\n  - {id: a, who: anyone, grant: [{repository: \"public/**\", actions: [pull]}]}\n",
+	}, time.Now)
+	defer rt.replay.close()
 	rec := httptest.NewRecorder()
 	start := time.Now()
-	withStateReady(bridgeReady, b).ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/readyz", nil))
+	rt.srv.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/readyz", nil))
 	if took := time.Since(start); took > time.Second {
 		t.Errorf("/readyz took %v with a hung Redis, want well under a probe's 1s", took)
 	}

@@ -1,14 +1,10 @@
 package main
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
 	"log/slog"
-	"net/http"
 	"os"
-	"strconv"
 	"strings"
 	"time"
 
@@ -96,52 +92,4 @@ func (b *replayBackend) close() {
 	if b.redis != nil {
 		_ = b.redis.Close()
 	}
-}
-
-// withStateReady adds the replay backend to the JSON body of /readyz and
-// passes every other request to next unchanged.
-func withStateReady(next http.Handler, b *replayBackend) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.URL.Path != "/readyz" {
-			next.ServeHTTP(w, r)
-			return
-		}
-		rec := &bufferedResponse{header: http.Header{}, status: http.StatusOK}
-		next.ServeHTTP(rec, r)
-		out := rec.body.Bytes()
-		var body map[string]any
-		if json.Unmarshal(out, &body) == nil && body != nil {
-			body["state"] = b.readyDetail(r.Context())
-			if re, err := json.Marshal(body); err == nil {
-				out = re
-			}
-		}
-		for k, v := range rec.header {
-			w.Header()[k] = v
-		}
-		w.Header().Set("Content-Length", strconv.Itoa(len(out)))
-		w.WriteHeader(rec.status)
-		_, _ = w.Write(out)
-	})
-}
-
-// bufferedResponse holds a small response (the /readyz body) in memory.
-type bufferedResponse struct {
-	header http.Header
-	status int
-	wrote  bool
-	body   bytes.Buffer
-}
-
-func (b *bufferedResponse) Header() http.Header { return b.header }
-
-func (b *bufferedResponse) WriteHeader(status int) {
-	if !b.wrote {
-		b.status, b.wrote = status, true
-	}
-}
-
-func (b *bufferedResponse) Write(p []byte) (int, error) {
-	b.wrote = true
-	return b.body.Write(p)
 }
