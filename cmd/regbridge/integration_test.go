@@ -84,13 +84,21 @@ rules:
     grant: [{repository: "${username}/**", actions: [pull, push]}]
 `
 
-func TestHundredConcurrentSourcehutLoginsMakeOneMetaCallThenOneMoreAfterTheTTL(t *testing.T) {
+// startSourcehutBridge serves sourcehutConfig against a fake meta.sr.ht
+// that shares the bridge's clock.
+func startSourcehutBridge(t *testing.T) (*httptest.Server, *srhttest.Server, *srhttest.Clock) {
+	t.Helper()
 	clock := srhttest.NewClock(time.Now())
 	meta := srhttest.New(t, srhttest.Options{Now: clock.Now})
 	ts, _, _ := startBridge(t, map[string]string{
 		"config.yaml": strings.Replace(sourcehutConfig, "META", meta.URL, 1),
 		"policy.yaml": sourcehutPolicy,
 	}, clock.Now)
+	return ts, meta, clock
+}
+
+func TestHundredConcurrentSourcehutLoginsMakeOneMetaCallThenOneMoreAfterTheTTL(t *testing.T) {
+	ts, meta, clock := startSourcehutBridge(t)
 	tok := meta.MintBuilds("jdoe", "registry.example.com/REGISTRY:RW", 45*time.Minute)
 	url := ts.URL + "/token?service=registry.example.com&scope=repository:jdoe/app:pull,push"
 	login := func() {
@@ -118,12 +126,7 @@ func TestHundredConcurrentSourcehutLoginsMakeOneMetaCallThenOneMoreAfterTheTTL(t
 }
 
 func TestSourcehutTokenGrantsOnlyTheOwnNamespaceAndOutageIs503(t *testing.T) {
-	clock := srhttest.NewClock(time.Now())
-	meta := srhttest.New(t, srhttest.Options{Now: clock.Now})
-	ts, _, _ := startBridge(t, map[string]string{
-		"config.yaml": strings.Replace(sourcehutConfig, "META", meta.URL, 1),
-		"policy.yaml": sourcehutPolicy,
-	}, clock.Now)
+	ts, meta, _ := startSourcehutBridge(t)
 	ro := meta.MintBuilds("jdoe", "registry.example.com/REGISTRY:RO", 45*time.Minute)
 	code, body := tokenStatus(t, ts.URL+"/token?service=registry.example.com&scope=repository:jdoe/app:pull,push&scope=repository:other/app:pull", "sourcehut", ro)
 	if code != 200 {

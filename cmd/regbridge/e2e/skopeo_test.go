@@ -62,27 +62,13 @@ var skopeoScenarios = []scenario{
 		assertMounted(t, w.reg, "public/base", "alice/sk-mounted")
 	}},
 	{"a user deletes an image where the policy grants a literal star", func(t *testing.T, w *world) {
-		c := newClient(t, toolSkopeo)
-		c.MustLogin(t, w.reg.Host, "alice", w.pw["alice"])
-		src := filepath.Join(c.WorkDir(), "src")
-		writeOCILayout(t, src, "1", "delete me "+randomPassword(t))
-		ref := "docker://" + w.reg.Ref("alice/star/sk-del:1")
-		c.MustRun(t, "", "copy", "--dest-tls-verify=false", "oci:"+src+":1", ref)
-		c.MustRun(t, "", "delete", "--tls-verify=false", ref)
-		c.MustFail(t, []string{"manifest unknown", "not found"}, "", "inspect", "--tls-verify=false", ref)
+		skopeoPushThenDelete(t, w, "alice/star/sk-del:1")
 	}},
 	{"a user deletes an image from its own repository after the delete challenge", func(t *testing.T, w *world) {
 		// containers/image first asks for repository:NAME:*; where the
 		// policy grants delete but no literal "*", the registry's challenge
 		// names the delete action and the client asks again with it.
-		c := newClient(t, toolSkopeo)
-		c.MustLogin(t, w.reg.Host, "alice", w.pw["alice"])
-		src := filepath.Join(c.WorkDir(), "src")
-		writeOCILayout(t, src, "1", "delete me too "+randomPassword(t))
-		ref := "docker://" + w.reg.Ref("alice/sk-del:1")
-		c.MustRun(t, "", "copy", "--dest-tls-verify=false", "oci:"+src+":1", ref)
-		c.MustRun(t, "", "delete", "--tls-verify=false", ref)
-		c.MustFail(t, []string{"manifest unknown", "not found"}, "", "inspect", "--tls-verify=false", ref)
+		skopeoPushThenDelete(t, w, "alice/sk-del:1")
 	}},
 	{"a user is refused a delete in another user's repository", func(t *testing.T, w *world) {
 		alice := newClient(t, toolSkopeo)
@@ -96,4 +82,18 @@ var skopeoScenarios = []scenario{
 		bob.MustFail(t, refusedWords, "", "delete", "--tls-verify=false", ref)
 		alice.MustRun(t, "", "inspect", "--tls-verify=false", ref)
 	}},
+}
+
+// skopeoPushThenDelete pushes an image to repo as alice, deletes it with
+// skopeo delete and checks it is gone.
+func skopeoPushThenDelete(t *testing.T, w *world, repo string) {
+	t.Helper()
+	c := newClient(t, toolSkopeo)
+	c.MustLogin(t, w.reg.Host, "alice", w.pw["alice"])
+	src := filepath.Join(c.WorkDir(), "src")
+	writeOCILayout(t, src, "1", "delete me "+repo+" "+randomPassword(t))
+	ref := "docker://" + w.reg.Ref(repo)
+	c.MustRun(t, "", "copy", "--dest-tls-verify=false", "oci:"+src+":1", ref)
+	c.MustRun(t, "", "delete", "--tls-verify=false", ref)
+	c.MustFail(t, []string{"manifest unknown", "not found"}, "", "inspect", "--tls-verify=false", ref)
 }
