@@ -21,7 +21,7 @@ import (
 
 	"github.com/regbridge/regbridge/providers"
 	"github.com/regbridge/regbridge/providers/authority/dpop"
-	"github.com/regbridge/regbridge/providers/authority/internal/strictjson"
+	"github.com/regbridge/regbridge/providers/internal/strictjson"
 	"github.com/regbridge/regbridge/providers/upstream"
 )
 

@@ -10,7 +10,7 @@ import (
 	jose "github.com/go-jose/go-jose/v4"
 
 	"github.com/regbridge/regbridge/providers"
-	"github.com/regbridge/regbridge/providers/authority/internal/strictjson"
+	"github.com/regbridge/regbridge/providers/internal/strictjson"
 )
 
 // maxKIDLength caps the `kid` header; it is only ever a map key.

@@ -1,14 +1,12 @@
 package oidc
 
 import (
-	"bytes"
 	"encoding/base64"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"strings"
-	"unicode/utf8"
+
+	"github.com/regbridge/regbridge/providers/internal/strictjson"
 )
 
 // Limits on an incoming token, checked before any JSON is parsed.
@@ -24,11 +22,7 @@ const (
 )
 
 var (
-	errNotJWS   = errors.New("not a compact JWS")
-	errDupKey   = errors.New("duplicate JSON member")
-	errTooDeep  = errors.New("JSON nested too deeply")
-	errNotUTF8  = errors.New("not valid UTF-8")
-	errTrailing = errors.New("trailing data after JSON value")
+	errNotJWS = errors.New("not a compact JWS")
 )
 
 // parsedToken is a compact JWS split and decoded, nothing verified.
@@ -84,79 +78,8 @@ func parseToken(s string) (*parsedToken, error) {
 	return &parsedToken{raw: s, header: header, claims: claims, payload: pb}, nil
 }
 
-// decodeObject decodes a JSON object strictly. Numbers stay json.Number so
-// that large integer ids keep every digit.
+// decodeObject decodes a JSON object strictly (strictjson). Numbers stay
+// json.Number so that large integer ids keep every digit.
 func decodeObject(b []byte) (map[string]any, error) {
-	if !utf8.Valid(b) {
-		return nil, errNotUTF8
-	}
-	dec := json.NewDecoder(bytes.NewReader(b))
-	dec.UseNumber()
-	v, err := decodeValue(dec, 0)
-	if err != nil {
-		return nil, err
-	}
-	if _, err := dec.Token(); err != io.EOF {
-		return nil, errTrailing
-	}
-	m, ok := v.(map[string]any)
-	if !ok {
-		return nil, errors.New("not a JSON object")
-	}
-	return m, nil
-}
-
-func decodeValue(dec *json.Decoder, depth int) (any, error) {
-	if depth > maxJSONDepth {
-		return nil, errTooDeep
-	}
-	tok, err := dec.Token()
-	if err != nil {
-		return nil, fmt.Errorf("invalid JSON: %w", err)
-	}
-	switch t := tok.(type) {
-	case json.Delim:
-		switch t {
-		case '{':
-			m := map[string]any{}
-			for dec.More() {
-				kt, err := dec.Token()
-				if err != nil {
-					return nil, fmt.Errorf("invalid JSON: %w", err)
-				}
-				k, ok := kt.(string)
-				if !ok {
-					return nil, errors.New("invalid JSON: object key is not a string")
-				}
-				if _, dup := m[k]; dup {
-					return nil, fmt.Errorf("%w %q", errDupKey, k)
-				}
-				v, err := decodeValue(dec, depth+1)
-				if err != nil {
-					return nil, err
-				}
-				m[k] = v
-			}
-			if _, err := dec.Token(); err != nil {
-				return nil, fmt.Errorf("invalid JSON: %w", err)
-			}
-			return m, nil
-		case '[':
-			a := []any{}
-			for dec.More() {
-				v, err := decodeValue(dec, depth+1)
-				if err != nil {
-					return nil, err
-				}
-				a = append(a, v)
-			}
-			if _, err := dec.Token(); err != nil {
-				return nil, fmt.Errorf("invalid JSON: %w", err)
-			}
-			return a, nil
-		}
-		return nil, errors.New("invalid JSON: unexpected delimiter")
-	default:
-		return t, nil
-	}
+	return strictjson.ObjectDepth(b, maxJSONDepth)
 }

@@ -11,7 +11,7 @@ import (
 
 	jose "github.com/go-jose/go-jose/v4"
 
-	"github.com/regbridge/regbridge/providers/authority/internal/strictjson"
+	"github.com/regbridge/regbridge/providers/internal/strictjson"
 )
 
 // Limits on proof input.

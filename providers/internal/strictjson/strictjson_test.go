@@ -70,3 +70,58 @@ func FuzzObject(f *testing.F) {
 		}
 	})
 }
+
+func TestValueRefusesInvalidUTF8AndTrailingData(t *testing.T) {
+	tests := []struct {
+		name string
+		in   string
+		want error
+	}{
+		{"invalid UTF-8 bytes are refused, not replaced", "{\"a\":\"\xff\"}", ErrNotUTF8},
+		{"a second value after the first is refused", `[1] [2]`, ErrTrailing},
+		{"a duplicate key inside an array element is refused", `[{"a":1,"a":2}]`, ErrDuplicateKey},
+		{"arrays nested beyond the limit are refused", strings.Repeat("[", MaxDepth+1) + strings.Repeat("]", MaxDepth+1), ErrTooDeep},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if _, err := Value([]byte(tt.in)); !errors.Is(err, tt.want) {
+				t.Fatalf("Value(%q) = %v, want %v", tt.in, err, tt.want)
+			}
+		})
+	}
+}
+
+func TestObjectDepthHonoursTheCallersLimit(t *testing.T) {
+	in := []byte(`{"a":{"b":{"c":1}}}`)
+	if _, err := ObjectDepth(in, 3); err != nil {
+		t.Fatalf("ObjectDepth(3) = %v, want success", err)
+	}
+	if _, err := ObjectDepth(in, 2); !errors.Is(err, ErrTooDeep) {
+		t.Fatalf("ObjectDepth(2) = %v, want ErrTooDeep", err)
+	}
+	if _, err := ObjectDepth([]byte(`[1]`), 3); !errors.Is(err, ErrNotObject) {
+		t.Fatalf("ObjectDepth of an array = %v, want ErrNotObject", err)
+	}
+}
+
+func TestUnmarshalChecksBeforeDecodingIntoTypes(t *testing.T) {
+	type user struct {
+		ID    int64  `json:"id"`
+		Login string `json:"login"`
+	}
+	var u user
+	if err := Unmarshal([]byte(`{"id":7,"login":"alice"}`), &u); err != nil || u.ID != 7 || u.Login != "alice" {
+		t.Fatalf("Unmarshal = %+v, %v", u, err)
+	}
+	var v user
+	if err := Unmarshal([]byte(`{"id":7,"login":"alice","login":"root"}`), &v); !errors.Is(err, ErrDuplicateKey) {
+		t.Fatalf("duplicate login: err = %v, want ErrDuplicateKey (got %+v)", err, v)
+	}
+	if v.Login != "" {
+		t.Fatalf("a refused answer filled the struct: %+v", v)
+	}
+	var list []user
+	if err := Unmarshal([]byte(`[{"id":1,"login":"a"},{"id":2,"login":"b"}]`), &list); err != nil || len(list) != 2 {
+		t.Fatalf("array: %v, %v", list, err)
+	}
+}
