@@ -36,7 +36,8 @@ type ReplayStore interface {
 
 // PolicyFacts tells the policy linter what a provider's identities can carry.
 type PolicyFacts struct {
-	// Type is the provider type ("static", "sourcehut", "oidc", "authority").
+	// Type is the provider type ("static", "sourcehut", "oidc", "authority",
+	// "gitea", "github", "gitlab").
 	Type string
 	// Preset is the issuer preset of an OIDC provider ("github-actions", …).
 	Preset string
@@ -55,6 +56,9 @@ type PolicyFacts struct {
 	CI bool
 	// TriggerClaims are claims that say what started the job.
 	TriggerClaims []string
+	// Forge marks a provider that implements RepositoryPermissioner: only
+	// its rules may mirror forge repository permissions.
+	Forge bool
 }
 
 // Describer is implemented by providers that can tell the policy linter what

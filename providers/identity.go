@@ -26,6 +26,13 @@ type Identity struct {
 	// (for example a read-only upstream grant caps at "pull"). The policy can
 	// only narrow it.
 	MaxActions []string
+	// Repositories holds a forge's permission on each forge repository that
+	// the policy asked about for this request ("org/app" → write). The
+	// bridge fills it just before the decision from the provider's
+	// RepositoryPermissioner, so the decision stays a pure function of plain
+	// data; inline policy tests state it directly. A repository that is not
+	// in the map has no access.
+	Repositories map[string]Permission
 	// Expiry is when the credential stops being valid. Zero means no expiry.
 	// Issued registry tokens never outlive it.
 	Expiry time.Time
