@@ -1,6 +1,9 @@
 package providers
 
-import "context"
+import (
+	"context"
+	"time"
+)
 
 // Permission is a forge's access level on one repository, as the forge
 // itself reports it to the credential's owner.
@@ -53,6 +56,11 @@ func ParsePermission(s string) (Permission, bool) {
 // wrapping ErrUnavailable when the forge gave no definite answer (outage,
 // timeout, rate limit) and ErrInvalidCredential when the forge refused the
 // credential itself (revoked since login).
+//
+// PermissionTTL bounds how long the bridge reuses one answer (the
+// provider's `permission_ttl`): a permission the forge withdraws stops
+// granting within it.
 type RepositoryPermissioner interface {
 	RepositoryPermission(ctx context.Context, cred Credential, id Identity, repo string) (Permission, error)
+	PermissionTTL() time.Duration
 }
