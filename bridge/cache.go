@@ -28,7 +28,7 @@ type CredentialCache struct {
 	// perms holds forge answers about repositories, per credential.
 	perms *permissionCache
 
-	hits, misses, evictions atomic.Uint64
+	hits, misses, evictions, expiries atomic.Uint64
 }
 
 type cacheEntry struct {
@@ -42,17 +42,18 @@ type cacheEntry struct {
 func NewCredentialCache(cfg CacheConfig, now func() time.Time) *CredentialCache {
 	c := &CredentialCache{ttl: cfg.TTL, negativeTTL: cfg.NegativeTTL, now: now, perms: newPermissionCache(cfg.Size, now)}
 	if cfg.Size > 0 {
-		c.lru, _ = lru.NewWithEvict(cfg.Size, func([32]byte, cacheEntry) { c.evictions.Add(1) })
+		c.lru, _ = lru.New[[32]byte, cacheEntry](cfg.Size)
 	}
 	return c
 }
 
-// CacheStats are counters since start.
-type CacheStats struct{ Hits, Misses, Evictions uint64 }
+// CacheStats are counters since start. Evictions are entries dropped to make
+// room for new ones; Expiries are entries dropped because they had expired.
+type CacheStats struct{ Hits, Misses, Evictions, Expiries uint64 }
 
 // Stats returns the cache counters.
 func (c *CredentialCache) Stats() CacheStats {
-	return CacheStats{Hits: c.hits.Load(), Misses: c.misses.Load(), Evictions: c.evictions.Load()}
+	return CacheStats{Hits: c.hits.Load(), Misses: c.misses.Load(), Evictions: c.evictions.Load(), Expiries: c.expiries.Load()}
 }
 
 // Len returns the number of entries held.
@@ -135,7 +136,9 @@ func (c *CredentialCache) get(key [32]byte) (cacheEntry, bool) {
 		return cacheEntry{}, false
 	}
 	if !c.now().Before(e.expires) {
-		c.lru.Remove(key)
+		if c.lru.Remove(key) {
+			c.expiries.Add(1)
+		}
 		return cacheEntry{}, false
 	}
 	return e, true
@@ -161,5 +164,7 @@ func (c *CredentialCache) store(key [32]byte, id providers.Identity, err error, 
 	if !now.Before(until) {
 		return
 	}
-	c.lru.Add(key, cacheEntry{id: id, err: err, expires: until})
+	if c.lru.Add(key, cacheEntry{id: id, err: err, expires: until}) {
+		c.evictions.Add(1)
+	}
 }

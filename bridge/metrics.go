@@ -166,6 +166,8 @@ func upstreamOutcome(err error) string {
 var (
 	descEvictions = prometheus.NewDesc("regbridge_credential_cache_evictions_total",
 		"Credential cache entries evicted to make room (of the cache in use).", nil, nil)
+	descExpiries = prometheus.NewDesc("regbridge_credential_cache_expired_total",
+		"Credential cache entries dropped because they had expired (of the cache in use).", nil, nil)
 	descEntries = prometheus.NewDesc("regbridge_credential_cache_entries",
 		"Credential cache entries held.", nil, nil)
 	descKey = prometheus.NewDesc("regbridge_signing_key_info",
@@ -178,6 +180,7 @@ type stateCollector struct{ m *Metrics }
 
 func (c stateCollector) Describe(ch chan<- *prometheus.Desc) {
 	ch <- descEvictions
+	ch <- descExpiries
 	ch <- descEntries
 	ch <- descKey
 }
@@ -195,6 +198,7 @@ func (c stateCollector) Collect(ch chan<- prometheus.Metric) {
 	}
 	if st.cache != nil {
 		ch <- prometheus.MustNewConstMetric(descEvictions, prometheus.CounterValue, float64(st.cache.Stats().Evictions))
+		ch <- prometheus.MustNewConstMetric(descExpiries, prometheus.CounterValue, float64(st.cache.Stats().Expiries))
 		ch <- prometheus.MustNewConstMetric(descEntries, prometheus.GaugeValue, float64(st.cache.Len()))
 	}
 	for i, k := range st.keys {

@@ -55,6 +55,7 @@ type Server struct {
 	mu         sync.Mutex
 	lastReload ReloadStatus
 	reuse      *reuseCache
+	draining   atomic.Bool
 }
 
 // ReloadStatus reports the last reload attempt, for /readyz.
@@ -106,7 +107,10 @@ func NewServer(st *State, opts Options) *Server {
 }
 
 // ServeHTTP implements http.Handler.
-func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.mux.ServeHTTP(w, r) }
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	s.drainHeader(w)
+	s.mux.ServeHTTP(w, r)
+}
 
 // State returns the active state.
 func (s *Server) State() *State { return s.state.Load() }
@@ -168,6 +172,10 @@ func (s *Server) serveReady(w http.ResponseWriter, r *http.Request) {
 	}
 	for name, detail := range s.opts.ReadyDetail {
 		body[name] = detail(r.Context())
+	}
+	if s.Draining() {
+		ready = false
+		body["ready"], body["draining"] = false, true
 	}
 	status := http.StatusOK
 	if !ready {

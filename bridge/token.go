@@ -257,7 +257,10 @@ func (s *Server) fail(w http.ResponseWriter, ev *Event, err error) {
 		}
 	}
 	ev.Status, ev.Reason = he.status, he.reason
-	lvl := slog.LevelInfo
+	// A refused credential is routine (and, in a password spray, a line per
+	// guess): the audit log keeps one record per decision, the operational
+	// log only says so at debug level. Upstream and internal failures warn.
+	lvl := slog.LevelDebug
 	if he.status >= 500 {
 		lvl = slog.LevelWarn
 	}

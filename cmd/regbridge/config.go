@@ -39,6 +39,8 @@ type Config struct {
 	Reload ReloadConfig `yaml:"reload"`
 	// TokenReuse hands a recently minted token out again (off by default).
 	TokenReuse bridge.ReuseConfig `yaml:"token_reuse"`
+	// Shutdown sets the drain on SIGTERM.
+	Shutdown ShutdownConfig `yaml:"shutdown"`
 
 	file  string
 	lines map[string]int
@@ -200,6 +202,9 @@ func (c *Config) validate(root *yaml.Node) error {
 	}
 	if err := c.TokenReuse.WithDefaults().Validate(); err != nil && c.TokenReuse.Enabled {
 		p = append(p, c.at("token_reuse", "token_reuse: %v", err))
+	}
+	if err := c.Shutdown.validate(); err != nil {
+		p = append(p, c.at("shutdown", "%v", err))
 	}
 	if c.Observe.Pprof && c.Observe.MetricsListen == "" {
 		p = append(p, c.at("observability", "observability.pprof needs observability.metrics_listen: the profiler is served on the admin listener only"))

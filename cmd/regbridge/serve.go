@@ -199,11 +199,7 @@ func (rt *runtime) run(ctx context.Context) error {
 	for {
 		select {
 		case <-ctx.Done():
-			rt.log.Info("shutting down; waiting for in-flight requests")
-			sctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-			defer cancel()
-			rt.obs.shutdown(sctx)
-			return hs.Shutdown(sctx)
+			return rt.shutdown(hs)
 		case err := <-errc:
 			if errors.Is(err, http.ErrServerClosed) {
 				return nil
