@@ -13,6 +13,9 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/regbridge/regbridge/providers"
+	"github.com/regbridge/regbridge/providers/upstream"
 )
 
 // world is a registry and the regbridge it challenges with, both on
@@ -103,3 +106,11 @@ func fakeJWT(t *testing.T, claims map[string]any) string {
 }
 
 var testNow = time.Unix(1_900_000_000, 0)
+
+// checkedURL reports whether u is https, or http on loopback.
+func checkedURL(u string) bool {
+	_, err := upstream.CheckURL(u, false)
+	return err == nil
+}
+
+func providersSecret(s string) providers.Secret { return providers.Secret(s) }
