@@ -17,3 +17,8 @@ bench-smoke:
 	mkdir -p $(BENCH_OUT)
 	$(GO) build -o $(BENCH_OUT)/regbridge ./cmd/regbridge
 	$(GO) run ./cmd/regbridge-bench --spawn $(BENCH_OUT)/regbridge --suite --smoke --json $(BENCH_OUT)/smoke.json
+
+# make credential-helper: installs docker-credential-regbridge into $(go env GOBIN).
+.PHONY: credential-helper
+credential-helper:
+	$(GO) install ./cmd/docker-credential-regbridge

@@ -43,6 +43,9 @@ type Options struct {
 	Reuse ReuseConfig
 	// Tracer opens OpenTelemetry spans; nil turns tracing off at no cost.
 	Tracer trace.Tracer
+	// Discovery, when it names services, is served at DiscoveryPath with
+	// PublicURL+TokenPath as the token endpoint.
+	Discovery Discovery
 }
 
 // Server is the token service's HTTP handler.
@@ -98,6 +101,9 @@ func NewServer(st *State, opts Options) *Server {
 	mux.HandleFunc("/.well-known/jwks.json", s.serveJWKS)
 	mux.HandleFunc("/healthz", s.serveHealth)
 	mux.HandleFunc("/readyz", s.serveReady)
+	if len(opts.Discovery.Services) > 0 {
+		mux.HandleFunc(DiscoveryPath, discoveryHandler(opts.Discovery, opts.PublicURL+opts.TokenPath))
+	}
 	for p, h := range opts.Extra {
 		mux.Handle(p, h)
 	}

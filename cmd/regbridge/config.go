@@ -41,6 +41,8 @@ type Config struct {
 	TokenReuse bridge.ReuseConfig `yaml:"token_reuse"`
 	// Shutdown sets the drain on SIGTERM.
 	Shutdown ShutdownConfig `yaml:"shutdown"`
+	// Discovery is the public metadata served for credential helpers.
+	Discovery bridge.Discovery `yaml:"discovery"`
 
 	file  string
 	lines map[string]int
@@ -215,6 +217,7 @@ func (c *Config) validate(root *yaml.Node) error {
 	if c.TLS.ClientCA != "" && c.TLS.Certificate == "" {
 		p = append(p, c.at("tls", "tls.client_ca needs tls.certificate and tls.private_key"))
 	}
+	p = append(p, c.discoveryProblems()...)
 	for _, e := range c.State.problems() {
 		p = append(p, c.at("state", "%s", e))
 	}
