@@ -6,6 +6,7 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"strconv"
 	"testing"
 	"time"
 
@@ -73,5 +74,13 @@ func TestExpiredEntriesAreNotCountedAsEvictions(t *testing.T) {
 	auth("c", "3") // the cache holds two: one entry makes room
 	if st := c.Stats(); st.Expiries != 1 || st.Evictions != 1 {
 		t.Fatalf("after a capacity eviction: %+v", st)
+	}
+}
+
+func TestTokenResponsesStateTheirLength(t *testing.T) {
+	env := newTestEnv(t, testPolicy)
+	w := env.get(t, "service=registry.test&scope=repository:public/a:pull", "", "")
+	if got, want := w.Header().Get("Content-Length"), strconv.Itoa(w.Body.Len()); got != want {
+		t.Fatalf("Content-Length %q, body %s bytes", got, want)
 	}
 }
