@@ -137,8 +137,6 @@ func ancestors(full string) []string {
 	return out
 }
 
-func (u User) active() bool { return u.State == "" || u.State == StateActive }
-
 func (u User) state() string {
 	if u.State == "" {
 		return StateActive
