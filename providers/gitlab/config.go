@@ -12,11 +12,8 @@ import (
 // APIPath is appended to base_url to reach the REST API.
 const APIPath = "/api/v4"
 
-// Config is the provider entry of regbridge.yaml (besides id and type).
-//
-//   - id: gitlab
-//     type: gitlab
-//     base_url: https://gitlab.com
+// Config is the provider entry of regbridge.yaml (besides id and type),
+// e.g. `{id: gitlab, type: gitlab, base_url: https://gitlab.com}`.
 type Config struct {
 	// Common holds base_url (the instance's web URL, e.g.
 	// https://gitlab.com), usernames, allow_passwords (refused: GitLab's

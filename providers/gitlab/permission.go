@@ -41,6 +41,11 @@ func Permission(level int) providers.Permission {
 // the effective membership is asked at /projects/:id/members/all/:user_id.
 // An archived project, read-only in GitLab, is at most read.
 func (p *Provider) RepositoryPermission(ctx context.Context, cred providers.Credential, id providers.Identity, repo string) (providers.Permission, error) {
+	perm, err := p.permission(ctx, cred, id, repo)
+	return perm, withRetryHint(err)
+}
+
+func (p *Provider) permission(ctx context.Context, cred providers.Credential, id providers.Identity, repo string) (providers.Permission, error) {
 	if !forgeapi.ValidRepository(repo, 2) {
 		return providers.PermissionNone, nil
 	}

@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -123,6 +124,7 @@ func (p *Provider) Authenticate(ctx context.Context, cred providers.Credential) 
 	auth := forgeapi.Auth{Token: cred.Secret}
 	start := time.Now()
 	id, err := p.authenticate(ctx, auth)
+	err = withRetryHint(err)
 	p.log.DebugContext(ctx, "gitlab token check",
 		slog.String("token_hash", tokenHashPrefix(tok)),
 		slog.String("basic_username", cred.Username),
@@ -241,6 +243,16 @@ func (p *Provider) currentUser(ctx context.Context, auth forgeapi.Auth) (User, e
 		return User{}, fmt.Errorf("gitlab: user %d is %q: %w", u.ID, clean(u.State), providers.ErrInvalidCredential)
 	}
 	return u, nil
+}
+
+// withRetryHint gives an unavailable answer without a retry hint (a
+// transport error, a timeout, an unreadable answer) the default hint.
+func withRetryHint(err error) error {
+	var ue *providers.UnavailableError
+	if errors.As(err, &ue) && ue.RetryAfter <= 0 {
+		ue.RetryAfter = forgeapi.DefaultRetryAfter
+	}
+	return err
 }
 
 // checkToken refuses, without network I/O, what no GitLab token looks like.
