@@ -105,6 +105,11 @@ func (c *Client) Get(ctx context.Context, auth Auth, path string, query url.Valu
 	u.Path = c.base.Path + path
 	u.RawPath = ""
 	if strings.Contains(path, "%") {
+		unescaped, err := url.PathUnescape(path)
+		if err != nil {
+			return nil, fmt.Errorf("forgeapi: path %q: %w", path, err)
+		}
+		u.Path = c.base.Path + unescaped
 		u.RawPath = c.base.EscapedPath() + path
 	}
 	if query != nil {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -150,4 +151,18 @@ func FuzzNextLink(f *testing.F) {
 			t.Fatalf("NextLink(%q) = %q, not part of the header", v, next)
 		}
 	})
+}
+
+func TestAnEscapedSlashInAPathReachesTheForgeEscapedOnce(t *testing.T) {
+	var got string
+	c, _ := newTestClient(t, func(w http.ResponseWriter, r *http.Request) {
+		got = r.URL.EscapedPath()
+		w.Write([]byte(`{}`))
+	})
+	if _, err := c.Get(context.Background(), Auth{Token: "tok"}, "/projects/"+url.PathEscape("acme/sub/app"), nil); err != nil {
+		t.Fatal(err)
+	}
+	if want := "/api/v1/projects/acme%2Fsub%2Fapp"; got != want {
+		t.Fatalf("got %q, want %q", got, want)
+	}
 }
