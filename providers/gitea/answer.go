@@ -16,8 +16,8 @@ import (
 type refusal int
 
 const (
-	// refusedOther is an answer this package does not recognise.
-	refusedOther refusal = iota
+	// refusedUnexpected is an answer this package does not recognise.
+	refusedUnexpected refusal = iota
 	// refusedToken: 401, the token is unknown, revoked or expired.
 	refusedToken
 	// refusedAccount: 403 for a prohibited, inactive or must-change-password
@@ -54,14 +54,14 @@ type Answer struct {
 const scopeMarker = "token scope="
 
 // ParseRefusal classifies a non-2xx answer by its status and message. It is
-// pure and total: any body is accepted (a body that is not Gitea's error
-// JSON is refusedOther for a 403).
+// pure and total: any body is accepted; one that is not Gitea's error JSON
+// has no message.
 func ParseRefusal(status int, header http.Header, body []byte) Answer {
 	var e apiError
 	if strictjson.Unmarshal(body, &e) != nil {
 		e.Message = ""
 	}
-	a := Answer{message: clean(e.Message, 200)}
+	a := Answer{kind: refusedUnexpected, message: clean(e.Message, 200)}
 	r := &forgeapi.Response{Status: status, Header: header}
 	switch {
 	case status == http.StatusUnauthorized:
