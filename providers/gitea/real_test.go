@@ -12,9 +12,7 @@ import (
 	"github.com/regbridge/regbridge/providers/gitea/giteatest"
 )
 
-// realWorld is a real Gitea seeded with forges.md §6's cast: organisation
-// acme (private) with the private repository acme/app, team readers (read,
-// alice) and team writers (write, bob); carol in no team, owning carol/site.
+// realWorld is a real Gitea with giteatest's cast and more tokens of bob.
 type realWorld struct {
 	srv    *giteatest.Server
 	ids    map[string]int64
@@ -22,25 +20,14 @@ type realWorld struct {
 	team   map[string]int64
 }
 
-// registryScopes is what docs/forges-gitea.md tells users to create.
-const registryScopes = "read:user,read:organization,read:repository,write:package"
+const registryScopes = giteatest.RegistryScopes
 
 func startRealWorld(t *testing.T) *realWorld {
 	t.Helper()
 	srv := giteatest.Start(t)
-	w := &realWorld{srv: srv, ids: map[string]int64{}, tokens: map[string]string{}, team: map[string]int64{}}
-	for _, u := range []string{"alice", "bob", "carol", "dave"} {
-		w.ids[u] = srv.CreateUser(t, u)
-	}
-	srv.CreateOrg(t, "acme", true)
-	w.team["readers"] = srv.CreateTeam(t, "acme", "readers", "read", "alice")
-	w.team["writers"] = srv.CreateTeam(t, "acme", "writers", "write", "bob", "dave")
-	srv.CreateOrgRepo(t, "acme", "app", true)
-	srv.CreateUserRepo(t, "carol", "site", true)
-	for _, u := range []string{"alice", "bob", "carol", "dave"} {
-		w.tokens[u] = srv.Token(t, u, "registry", registryScopes)
-	}
-	w.tokens["bob-read-package"] = srv.Token(t, "bob", "read-package", "read:user,read:organization,read:repository,read:package")
+	c := giteatest.Seed(t, srv)
+	w := &realWorld{srv: srv, ids: c.IDs, tokens: c.Tokens, team: c.Teams}
+	w.tokens["bob-read-package"] = srv.Token(t, "bob", "read-package", giteatest.ReadPackageScopes)
 	w.tokens["bob-no-package"] = srv.Token(t, "bob", "no-package", "read:user,read:organization,read:repository")
 	w.tokens["bob-package-only"] = srv.Token(t, "bob", "package-only", "write:package")
 	w.tokens["bob-no-org"] = srv.Token(t, "bob", "no-org", "read:user,read:repository,write:package")
