@@ -2,6 +2,7 @@ package giteatest
 
 import (
 	"context"
+	"fmt"
 	"net"
 	"net/http"
 	"os"
@@ -21,6 +22,9 @@ const (
 	EnvSource   = "REGBRIDGE_GITEA_SRC"
 	EnvRequired = "REGBRIDGE_E2E_REQUIRED"
 )
+
+// Version is the pinned Gitea version.
+const Version = "1.27.3"
 
 // AdminUser and AdminPassword are the site administrator created at setup.
 const (
@@ -60,6 +64,10 @@ func Locate(t testing.TB) (bin, src string) {
 		missing = bin + " not found"
 	case !isFile(filepath.Join(src, "options", "locale", "locale_en-US.json")):
 		missing = "the Gitea module source (options/, templates/) not found at " + src
+	default:
+		if out, err := exec.Command(bin, "--version").Output(); err != nil || !strings.HasPrefix(string(out), "gitea version "+Version+" ") {
+			missing = fmt.Sprintf("%s is not Gitea %s (%v: %s)", bin, Version, err, strings.TrimSpace(string(out)))
+		}
 	}
 	if missing != "" {
 		if os.Getenv(EnvRequired) == "1" {
