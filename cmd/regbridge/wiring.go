@@ -16,6 +16,7 @@ import (
 	"github.com/regbridge/regbridge/bridge"
 	"github.com/regbridge/regbridge/providers"
 	"github.com/regbridge/regbridge/providers/authority"
+	"github.com/regbridge/regbridge/providers/gitea"
 	"github.com/regbridge/regbridge/providers/gitlab"
 	"github.com/regbridge/regbridge/providers/oidc"
 	"github.com/regbridge/regbridge/providers/sourcehut"
@@ -50,6 +51,8 @@ func providerFactories() map[string]factory {
 		"sourcehut": adapt(sourcehut.New),
 		"oidc":      adapt(oidc.New),
 		"authority": adapt(authority.New),
+		"gitea":     adapt(gitea.New),
+		"forgejo":   adapt(gitea.NewForgejo),
 		"gitlab":    adapt(gitlab.New),
 	}
 }
