@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"go.opentelemetry.io/otel/trace"
+
+	"github.com/regbridge/regbridge/providers"
 )
 
 // Options configure a Server.
@@ -43,6 +45,10 @@ type Options struct {
 	Reuse ReuseConfig
 	// Tracer opens OpenTelemetry spans; nil turns tracing off at no cost.
 	Tracer trace.Tracer
+	// AuditKey keys the credential_hash of events (HMAC-SHA256). Replicas
+	// given one key write one hash for one credential; when empty, a random
+	// key is drawn per process, so hashes correlate within one process only.
+	AuditKey providers.Secret
 }
 
 // Server is the token service's HTTP handler.
@@ -52,6 +58,7 @@ type Server struct {
 	mux   *http.ServeMux
 	log   *slog.Logger
 
+	auditKey   []byte
 	mu         sync.Mutex
 	lastReload ReloadStatus
 	reuse      *reuseCache
@@ -89,6 +96,12 @@ func NewServer(st *State, opts Options) *Server {
 		opts.Random = rand.Reader
 	}
 	s := &Server{opts: opts, log: opts.Logger, lastReload: ReloadStatus{Time: opts.Now(), OK: true, Source: "start"}}
+	s.auditKey = []byte(opts.AuditKey.Reveal())
+	if len(s.auditKey) == 0 {
+		s.auditKey = make([]byte, 32)
+		// crypto/rand.Read never returns an error (Go 1.24).
+		rand.Read(s.auditKey)
+	}
 	s.reuse = newReuseCache(opts.Reuse)
 	s.state.Store(st)
 	mux := http.NewServeMux()
