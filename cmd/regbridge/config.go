@@ -110,7 +110,10 @@ func parseConfig(raw []byte, path string, env map[string]string) (*Config, error
 	if root.Kind != yaml.MappingNode {
 		return nil, fmt.Errorf("%s:%d: the configuration must be a mapping of keys", path, root.Line)
 	}
-	applyEnv(root, reflect.TypeOf(Config{}), env)
+	used := applyEnv(root, reflect.TypeOf(Config{}), env)
+	if p := unknownEnv(root, reflect.TypeOf(Config{}), env, used); len(p) > 0 {
+		return nil, &configError{problems: p}
+	}
 	cfg := &Config{file: path, lines: map[string]int{}}
 	if err := decodeStrict(path, root, cfg); err != nil {
 		return nil, err
