@@ -117,6 +117,7 @@ func newRuntime(cfg *Config, env map[string]string, log *slog.Logger, now func()
 		Extra:     rt.obs.handlers(),
 		Reuse:     cfg.TokenReuse,
 		Tracer:    rt.obs.tracer(),
+		AuditKey:  rt.obs.auditKey,
 		ReadyDetail: map[string]func(context.Context) any{
 			"state": func(ctx context.Context) any { return rt.replay.readyDetail(ctx) },
 		},
