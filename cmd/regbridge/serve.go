@@ -129,21 +129,11 @@ func newRuntime(cfg *Config, env map[string]string, log *slog.Logger, now func()
 	return rt, nil
 }
 
-// buildState builds a state from cfg. The credential cache is kept when
-// given (a policy-only reload), else a new one is made.
+// buildState builds a state from cfg through prepare, the loader check
+// uses too. The credential cache is kept when given, else a new one is
+// made.
 func (rt *runtime) buildState(cfg *Config, cache *bridge.CredentialCache) (*bridge.State, *built, error) {
-	b, err := buildForConfig(cfg, rt.deps)
-	if err != nil {
-		return nil, nil, err
-	}
-	if cache == nil {
-		cache = bridge.NewCredentialCache(cfg.Cache.WithDefaults(), rt.deps.Now)
-	}
-	st, err := b.state(cache)
-	if err != nil {
-		return nil, nil, err
-	}
-	return st, b, nil
+	return prepare(cfg, rt.deps, cache)
 }
 
 func (rt *runtime) run(ctx context.Context) error {
