@@ -24,6 +24,10 @@ type Config struct {
 	Groups string `yaml:"groups"`
 }
 
+// PathKeys names the keys whose values are file paths, resolved against
+// the configuration file's directory.
+func (Config) PathKeys() []string { return []string{"htpasswd", "robots", "groups"} }
+
 // Validate reports every problem of c without touching the disk.
 func (c Config) Validate() error {
 	if c.Htpasswd == "" && c.Robots == "" {
