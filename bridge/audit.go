@@ -1,6 +1,9 @@
 package bridge
 
 import (
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"io"
 	"sync"
@@ -9,8 +12,8 @@ import (
 
 // AuditLog writes one JSON line per token decision. It is separate from the
 // operational log and never carries a secret: the credential appears only as
-// a short prefix of the SHA-256 cache key, and the issued token never
-// appears at all.
+// its credential_hash (CredentialHash), and the issued token never appears
+// at all.
 //
 // The fields of a line (docs/observability.md) are: time, request_id,
 // client_addr, endpoint, service, provider, anonymous, subject, requested,
@@ -48,6 +51,21 @@ type AuditLine struct {
 	Reused         bool     `json:"reused"`
 	UpstreamMS     float64  `json:"upstream_ms"`
 	LatencyMS      float64  `json:"latency_ms"`
+}
+
+// credentialHashBytes is how much of the HMAC an event shows: 64 bits tell
+// one credential's requests from another's; without the key they say
+// nothing about the credential.
+const credentialHashBytes = 8
+
+// CredentialHash is the credential_hash of a credential cache key: the
+// first 8 bytes (16 hex digits) of HMAC-SHA256(key, cache key). Without the
+// key nobody can test a guessed password against it; with it, only the
+// holder of the key can.
+func CredentialHash(key []byte, cacheKey [32]byte) string {
+	m := hmac.New(sha256.New, key)
+	m.Write(cacheKey[:])
+	return hex.EncodeToString(m.Sum(nil)[:credentialHashBytes])
 }
 
 // NewAuditLine renders e as an audit record.

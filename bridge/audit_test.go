@@ -54,8 +54,8 @@ func TestAuditLogWritesExactlyOneLinePerOutcomeKind(t *testing.T) {
 				wantField(t, m, "granted", []any{"repository:alice/app:pull,push"})
 				wantField(t, m, "rules", []any{"alice-own"})
 				wantField(t, m, "cache_hit", false)
-				if h, _ := m["credential_hash"].(string); len(h) != 8 {
-					t.Errorf("credential_hash = %q, want 8 hex digits", h)
+				if h, _ := m["credential_hash"].(string); len(h) != 16 {
+					t.Errorf("credential_hash = %q, want 16 hex digits", h)
 				}
 			}},
 		{"an anonymous token is marked anonymous", "service=registry.test&scope=repository:public/app:pull",

@@ -36,6 +36,28 @@ type httpError struct {
 	reason  string // short machine reason for metrics and audit
 }
 
+// Refusal reasons that only the audit log shows: the metrics and the client
+// see both as ReasonInvalidCredential, so neither tells a name that is not
+// an account from an account with a wrong password.
+const (
+	// ReasonInvalidCredential is a refused credential.
+	ReasonInvalidCredential = "invalid_credential"
+	// ReasonNoProvider is a credential no provider claims.
+	ReasonNoProvider = "no_provider"
+	// ReasonUnknownAccount is a name that is not a local account.
+	ReasonUnknownAccount = "unknown_account"
+)
+
+// PublicReason is the reason metrics show for an audit reason: the
+// refusals that would tell which names exist are all invalid_credential.
+func PublicReason(reason string) string {
+	switch reason {
+	case ReasonNoProvider, ReasonUnknownAccount:
+		return ReasonInvalidCredential
+	}
+	return reason
+}
+
 // defaultRetryAfter is sent with a 503 when the provider gave no hint.
 const defaultRetryAfter = 5 * time.Second
 
@@ -69,9 +91,12 @@ func classify(err error, realm string) httpError {
 	case errors.Is(err, providers.ErrInvalidCredential):
 		he := httpError{status: http.StatusUnauthorized, code: "UNAUTHORIZED", oauth: "invalid_grant",
 			message: "authentication failed: the credential was refused; check that it is current and meant for this registry",
-			header:  map[string]string{"WWW-Authenticate": `Basic realm="` + realm + `"`}, reason: "invalid_credential"}
-		if errors.Is(err, ErrNoRoute) {
-			he.reason = "no_provider"
+			header:  map[string]string{"WWW-Authenticate": `Basic realm="` + realm + `"`}, reason: ReasonInvalidCredential}
+		switch {
+		case errors.Is(err, ErrNoRoute):
+			he.reason = ReasonNoProvider
+		case errors.Is(err, providers.ErrUnknownAccount):
+			he.reason = ReasonUnknownAccount
 		}
 		if hasChallenge {
 			he.applyChallenge(ch)

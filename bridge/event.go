@@ -18,8 +18,8 @@ const (
 )
 
 // Event describes one token decision, for metrics and the audit log. It
-// never carries a secret: CredentialHash is a short prefix of the cache key
-// hash.
+// never carries a secret: CredentialHash is a keyed hash of the credential
+// (see CredentialHash).
 type Event struct {
 	Time           time.Time
 	RequestID      string

@@ -34,7 +34,9 @@ var latencyBuckets = []float64{.0001, .00025, .0005, .001, .0025, .005, .01, .02
 
 // Metrics exports Prometheus metrics of a Server on a private registry
 // (never the global default one). It is an Observer; every label value comes
-// from configuration or from a fixed set, never from request text.
+// from configuration or from a fixed set, never from request text, and the
+// reason label is the PublicReason, which never tells an unknown name from
+// a wrong password.
 type Metrics struct {
 	reg         *prometheus.Registry
 	issued      *prometheus.CounterVec
@@ -124,7 +126,7 @@ func (m *Metrics) Observe(e Event) {
 			m.reused.WithLabelValues(e.Service).Inc()
 		}
 	default:
-		m.rejected.WithLabelValues(e.Service, prov, e.Reason).Inc()
+		m.rejected.WithLabelValues(e.Service, prov, PublicReason(e.Reason)).Inc()
 	}
 	m.requests.WithLabelValues(prov, string(e.Outcome)).Observe(e.Latency.Seconds())
 	if e.Provider != "" && e.CredentialHash != "" {

@@ -121,6 +121,12 @@ func (r *Router) Route(cred providers.Credential) (*Registered, error) {
 		if r.wildcard != nil {
 			return r.wildcard, nil
 		}
+		if len(r.locals) > 0 {
+			// A name no provider claims costs the first local provider's
+			// password check, exactly like a known name with a wrong
+			// password: refusing it here would tell which names exist.
+			return r.locals[0], nil
+		}
 	case providers.SchemeBearer, providers.SchemeDPoP, providers.SchemeExchange:
 		if reg, ok := r.opaque[cred.Scheme]; ok {
 			return reg, nil

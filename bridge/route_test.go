@@ -157,3 +157,20 @@ func FuzzPeekIssuer(f *testing.F) {
 		}
 	})
 }
+
+func TestABasicNameNoProviderClaimsGoesToTheLocalAccountsNotStraightToARefusal(t *testing.T) {
+	users := &routeProvider{route: providers.Route{Users: func(n string) bool { return n == "alice" }}}
+	forge := &routeProvider{route: providers.Route{Usernames: []string{"forge"}}}
+	r, err := NewRouter([]*Registered{{ID: "forge", Provider: forge}, {ID: "users", Provider: users}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	reg, err := r.Route(providers.Credential{Scheme: providers.SchemeBasic, Username: "nobody", Secret: "pw"})
+	if err != nil || reg.ID != "users" {
+		t.Fatalf("routed to %v, %v; want the local provider, which pays a password check", reg, err)
+	}
+	onlyForge, _ := NewRouter([]*Registered{{ID: "forge", Provider: &routeProvider{route: providers.Route{Usernames: []string{"forge"}}}}})
+	if _, err := onlyForge.Route(providers.Credential{Scheme: providers.SchemeBasic, Username: "nobody", Secret: "pw"}); !errors.Is(err, ErrNoRoute) {
+		t.Errorf("without local accounts an unclaimed name is %v, want ErrNoRoute", err)
+	}
+}

@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"go.opentelemetry.io/otel/trace"
+
+	"github.com/regbridge/regbridge/providers"
 )
 
 // Options configure a Server.
@@ -46,6 +48,10 @@ type Options struct {
 	// Discovery, when it names services, is served at DiscoveryPath with
 	// PublicURL+TokenPath as the token endpoint.
 	Discovery Discovery
+	// AuditKey keys the credential_hash of events (HMAC-SHA256). Replicas
+	// given one key write one hash for one credential; when empty, a random
+	// key is drawn per process, so hashes correlate within one process only.
+	AuditKey providers.Secret
 }
 
 // Server is the token service's HTTP handler.
@@ -55,6 +61,7 @@ type Server struct {
 	mux   *http.ServeMux
 	log   *slog.Logger
 
+	auditKey   []byte
 	mu         sync.Mutex
 	lastReload ReloadStatus
 	reuse      *reuseCache
@@ -93,6 +100,12 @@ func NewServer(st *State, opts Options) *Server {
 		opts.Random = rand.Reader
 	}
 	s := &Server{opts: opts, log: opts.Logger, lastReload: ReloadStatus{Time: opts.Now(), OK: true, Source: "start"}}
+	s.auditKey = []byte(opts.AuditKey.Reveal())
+	if len(s.auditKey) == 0 {
+		s.auditKey = make([]byte, 32)
+		// crypto/rand.Read never returns an error (Go 1.24).
+		rand.Read(s.auditKey)
+	}
 	s.reuse = newReuseCache(opts.Reuse)
 	s.state.Store(st)
 	mux := http.NewServeMux()

@@ -2,7 +2,6 @@ package bridge
 
 import (
 	"context"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -137,7 +136,7 @@ func (s *Server) authenticate(ctx context.Context, st *State, r *http.Request, r
 	}
 	ev.Provider = reg.ID
 	key := cacheKey(reg, cred)
-	ev.CredentialHash, ev.credKey = hex.EncodeToString(key[:4]), key
+	ev.CredentialHash, ev.credKey = CredentialHash(s.auditKey, key), key
 	pctx, pspan := s.startSpan(ctx, SpanProvider)
 	start := s.opts.Now()
 	id, hit, err := st.cache.authenticate(pctx, key, reg, cred)

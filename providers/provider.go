@@ -35,7 +35,10 @@ type Route struct {
 	Usernames []string
 	// Users reports whether username is a local account of this provider
 	// (static htpasswd users and robots). Local accounts are matched before
-	// Usernames.
+	// Usernames. A Basic username that no provider claims (no local account,
+	// no listed username, no "*") goes to the first provider with Users,
+	// which MUST refuse it at the cost of a real password check, so that
+	// unknown and known names cannot be told apart by timing.
 	Users func(username string) bool
 	// Schemes lists the Authorization header schemes this provider accepts
 	// directly on /token besides Basic ("Bearer", "DPoP"). A header credential

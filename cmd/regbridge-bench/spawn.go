@@ -205,6 +205,7 @@ providers:
   - {id: users, type: static, htpasswd: htpasswd}
 policy: policy.yaml
 log: {level: error}
+observability: {metrics_on_token_listener: true}
 reload: {watch: false}
 `, addr, addr, benchService, benchIssuer)
 	b.WriteString("cache: {size: 200000")

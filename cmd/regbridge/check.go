@@ -10,6 +10,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/regbridge/regbridge/acl"
+	"github.com/regbridge/regbridge/bridge"
 	"github.com/regbridge/regbridge/providers"
 )
 
@@ -22,13 +23,13 @@ func checkCommand() *cli.Command {
 			&cli.StringFlag{Name: "policy", Usage: "check this policy file (with --config: instead of the configured one)"},
 		},
 		Action: func(c *cli.Context) error {
-			pol, cfg, err := loadForOffline(c)
+			pol, b, err := loadForOffline(c)
 			if err != nil {
 				return err
 			}
 			what := "policy " + pol.Source()
-			if cfg != nil {
-				what = cfg.file + " and " + what
+			if b != nil {
+				what = b.cfg.file + " and " + what
 			}
 			fmt.Fprintf(c.App.Writer, "ok: %s load, lint clean, inline tests pass\n", what)
 			return nil
@@ -36,9 +37,10 @@ func checkCommand() *cli.Command {
 	}
 }
 
-// loadForOffline loads the configuration (when given) and the policy without
-// any network I/O, reporting every problem at once.
-func loadForOffline(c *cli.Context) (*acl.Policy, *Config, error) {
+// loadForOffline loads the configuration (when given) and the policy
+// without any network I/O, through the loader serve uses, reporting every
+// problem at once. b is nil without --config.
+func loadForOffline(c *cli.Context) (*acl.Policy, *built, error) {
 	path, policy := c.String("config"), c.String("policy")
 	if path == "" && policy == "" {
 		return nil, nil, errors.New("give --config FILE or --policy FILE")
@@ -54,11 +56,14 @@ func loadForOffline(c *cli.Context) (*acl.Policy, *Config, error) {
 	if policy != "" {
 		cfg.Policy = policy
 	}
-	b, err := build(cfg, providerFactories(), providers.Deps{})
+	_, b, err := prepare(cfg, providers.Deps{}, nil)
 	if err != nil {
 		return nil, nil, err
 	}
-	return b.policy, cfg, nil
+	if err := listenerProblems(cfg); err != nil {
+		return nil, nil, err
+	}
+	return b.policy, b, nil
 }
 
 func explainCommand() *cli.Command {
@@ -83,8 +88,12 @@ func explainCommand() *cli.Command {
 	}
 }
 
+// errNothingGranted makes explain exit non-zero when the request would get
+// no access at all.
+var errNothingGranted = errors.New("explain: nothing is granted")
+
 func runExplain(c *cli.Context) error {
-	pol, cfg, err := loadForOffline(c)
+	pol, b, err := loadForOffline(c)
 	if err != nil {
 		return err
 	}
@@ -95,32 +104,16 @@ func runExplain(c *cli.Context) error {
 	if len(scopes) == 0 {
 		return errors.New("name at least one scope, e.g. repository:org/app:pull,push")
 	}
-	id := providers.Identity{
-		Provider: c.String("provider"),
-		Subject:  c.String("subject"),
-		Username: c.String("username"),
-		Groups:   splitList(c.StringSlice("groups")),
-		Grants:   c.StringSlice("grants"),
-	}
-	id.Anonymous = id.Provider == ""
-	if id.Subject == "" {
-		id.Subject = id.Username
-	}
-	if f := c.String("claims"); f != "" {
-		raw, err := os.ReadFile(f)
-		if err != nil {
-			return err
-		}
-		if err := json.Unmarshal(raw, &id.Claims); err != nil {
-			return fmt.Errorf("--claims %s: %w", f, err)
-		}
+	id, err := explainIdentity(c, b)
+	if err != nil {
+		return err
 	}
 	if id.Repositories, err = parseRepositoryFlags(c.StringSlice("repository")); err != nil {
 		return err
 	}
 	service := c.String("service")
-	if service == "" && cfg != nil {
-		svc, err := pickService(cfg, "")
+	if service == "" && b != nil {
+		svc, err := pickService(b.cfg, "")
 		if err != nil {
 			return err
 		}
@@ -130,9 +123,15 @@ func runExplain(c *cli.Context) error {
 	if c.Bool("json") {
 		enc := json.NewEncoder(c.App.Writer)
 		enc.SetIndent("", "  ")
-		return enc.Encode(ex)
+		if err := enc.Encode(ex); err != nil {
+			return err
+		}
+	} else {
+		fmt.Fprint(c.App.Writer, ex.String())
 	}
-	fmt.Fprint(c.App.Writer, ex.String())
+	if len(ex.Granted) == 0 {
+		return errNothingGranted
+	}
 	return nil
 }
 
@@ -152,6 +151,73 @@ func parseRepositoryFlags(in []string) (map[string]providers.Permission, error) 
 		out[repo] = perm
 	}
 	return out, nil
+}
+
+// explainIdentity is the identity explain decides for. With a
+// configuration, --provider must be one of its providers, and a provider
+// that holds its accounts locally (static) builds the identity of
+// --username itself, groups file included, as a login would.
+func explainIdentity(c *cli.Context, b *built) (providers.Identity, error) {
+	id := providers.Identity{
+		Provider: c.String("provider"),
+		Subject:  c.String("subject"),
+		Username: c.String("username"),
+		Groups:   splitList(c.StringSlice("groups")),
+		Grants:   c.StringSlice("grants"),
+	}
+	if id.Provider == "" {
+		id.Anonymous = true
+		return id, nil
+	}
+	if b != nil {
+		var reg *bridge.Registered
+		var ids []string
+		for _, r := range b.providers {
+			ids = append(ids, r.ID)
+			if r.ID == id.Provider {
+				reg = r
+			}
+		}
+		if reg == nil {
+			return id, fmt.Errorf("--provider %q is not configured (configured: %s)", id.Provider, strings.Join(ids, ", "))
+		}
+		if ad, ok := reg.Provider.(providers.AccountDescriber); ok {
+			return accountIdentity(c, reg.ID, ad)
+		}
+	}
+	if id.Subject == "" {
+		id.Subject = id.Username
+	}
+	if f := c.String("claims"); f != "" {
+		raw, err := os.ReadFile(f)
+		if err != nil {
+			return id, err
+		}
+		if err := json.Unmarshal(raw, &id.Claims); err != nil {
+			return id, fmt.Errorf("--claims %s: %w", f, err)
+		}
+	}
+	return id, nil
+}
+
+// accountIdentity is the identity a provider with local accounts gives
+// --username; the flags that would contradict it are refused.
+func accountIdentity(c *cli.Context, provider string, ad providers.AccountDescriber) (providers.Identity, error) {
+	for _, f := range []string{"subject", "groups", "grants", "claims"} {
+		if c.IsSet(f) {
+			return providers.Identity{}, fmt.Errorf("--%s: provider %q builds its identities from its own files; name the account with --username only", f, provider)
+		}
+	}
+	name := c.String("username")
+	if name == "" {
+		return providers.Identity{}, fmt.Errorf("--username: required with provider %q", provider)
+	}
+	id, ok := ad.AccountIdentity(name)
+	if !ok {
+		return providers.Identity{}, fmt.Errorf("--username %q: provider %q has no such account", name, provider)
+	}
+	id.Provider = provider
+	return id, nil
 }
 
 func splitList(in []string) []string {

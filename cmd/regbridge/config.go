@@ -73,9 +73,18 @@ type LogConfig struct {
 
 // ObservabilityConfig sets metrics and the audit log.
 type ObservabilityConfig struct {
-	// MetricsListen serves /metrics on a separate admin listener; empty
-	// serves it on the main listener.
+	// MetricsListen serves /metrics on a separate admin listener. Without
+	// it /metrics is not served at all, unless MetricsOnTokenListener.
 	MetricsListen string `yaml:"metrics_listen"`
+	// MetricsOnTokenListener also serves /metrics on the public token
+	// listener (off by default: everyone who reaches the token port could
+	// read it).
+	MetricsOnTokenListener bool `yaml:"metrics_on_token_listener"`
+	// AuditKeyFile holds the key (at least 32 bytes) of the audit log's
+	// credential_hash, for replicas whose hashes must agree. It must not be
+	// readable by the readers of the audit log. Without it each process
+	// draws a random key.
+	AuditKeyFile string `yaml:"audit_key_file"`
 	// Audit is "stdout", "stderr", a file path, or "" for none.
 	Audit string `yaml:"audit"`
 	// Pprof serves Go's profiler under /debug/pprof/ on the admin listener
@@ -114,7 +123,10 @@ func parseConfig(raw []byte, path string, env map[string]string) (*Config, error
 	if root.Kind != yaml.MappingNode {
 		return nil, fmt.Errorf("%s:%d: the configuration must be a mapping of keys", path, root.Line)
 	}
-	applyEnv(root, reflect.TypeOf(Config{}), env)
+	used := applyEnv(root, reflect.TypeOf(Config{}), env)
+	if p := unknownEnv(root, reflect.TypeOf(Config{}), env, used); len(p) > 0 {
+		return nil, &configError{problems: p}
+	}
 	cfg := &Config{file: path, lines: map[string]int{}}
 	if err := decodeStrict(path, root, cfg); err != nil {
 		return nil, err
@@ -146,6 +158,7 @@ func (c *Config) resolvePaths(dir string) {
 	abs(&c.TLS.PrivateKey)
 	abs(&c.TLS.ClientCA)
 	abs(&c.State.PasswordFile)
+	abs(&c.Observe.AuditKeyFile)
 }
 
 // at prefixes msg with the file and the line of top-level key.

@@ -21,6 +21,7 @@ import (
 	"go.opentelemetry.io/otel/trace"
 
 	"github.com/regbridge/regbridge/bridge"
+	"github.com/regbridge/regbridge/providers"
 )
 
 // observability holds the metrics, the audit log and the tracer of a
@@ -32,13 +33,21 @@ type observability struct {
 	tracing   *tracing
 	log       *slog.Logger
 	listen    string
+	public    bool
 	pprof     bool
+	auditKey  providers.Secret
 	admin     *http.Server
 	adminAddr string
 }
 
 func newObservability(cfg *Config, log *slog.Logger) (*observability, error) {
-	o := &observability{log: log, metrics: bridge.NewMetrics(), listen: cfg.Observe.MetricsListen, pprof: cfg.Observe.Pprof}
+	o := &observability{log: log, metrics: bridge.NewMetrics(), listen: cfg.Observe.MetricsListen,
+		public: cfg.Observe.MetricsOnTokenListener, pprof: cfg.Observe.Pprof}
+	key, err := readAuditKey(cfg.Observe.AuditKeyFile)
+	if err != nil {
+		return nil, err
+	}
+	o.auditKey = key
 	switch cfg.Observe.Audit {
 	case "":
 	case "stdout":
@@ -73,13 +82,32 @@ func (o *observability) observer() bridge.Observer {
 // attach makes the metrics read the cache and key gauges from srv.
 func (o *observability) attach(srv *bridge.Server) { o.metrics.Track(srv.State) }
 
-// handlers are mounted on the main listener: /metrics, unless it has an
-// admin listener of its own.
+// handlers are mounted on the token listener: /metrics only when
+// metrics_on_token_listener says so.
 func (o *observability) handlers() map[string]http.Handler {
-	if o.listen != "" {
+	if !o.public {
 		return nil
 	}
 	return map[string]http.Handler{"/metrics": o.metrics.Handler()}
+}
+
+// minAuditKeyBytes is the shortest audit key accepted.
+const minAuditKeyBytes = 32
+
+// readAuditKey reads the audit key file; "" means a random key per process.
+func readAuditKey(path string) (providers.Secret, error) {
+	if path == "" {
+		return "", nil
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return "", fmt.Errorf("observability.audit_key_file: %w", err)
+	}
+	key := strings.TrimSpace(string(b))
+	if len(key) < minAuditKeyBytes {
+		return "", fmt.Errorf("observability.audit_key_file %s: the key has %d bytes, want at least %d (e.g. `head -c 32 /dev/urandom | base64`)", path, len(key), minAuditKeyBytes)
+	}
+	return providers.Secret(key), nil
 }
 
 // start starts the admin listener, if any; its failure is sent to errc.

@@ -6,6 +6,8 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -64,14 +66,21 @@ func TestConsoleTracingPrintsTheRequestSpans(t *testing.T) {
 	}
 }
 
-func TestMetricsAreOnTheMainListenerUnlessAnAdminListenerIsSet(t *testing.T) {
+func TestMetricsAreNeverOnThePublicTokenListenerUnlessConfigured(t *testing.T) {
 	log := slog.New(slog.DiscardHandler)
-	main, err := newObservability(&Config{}, log)
+	def, err := newObservability(&Config{}, log)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, ok := main.handlers()["/metrics"]; !ok {
-		t.Error("no /metrics on the main listener")
+	if _, ok := def.handlers()["/metrics"]; ok {
+		t.Error("/metrics is on the public token listener by default: anyone can scrape it")
+	}
+	public, err := newObservability(&Config{Observe: ObservabilityConfig{MetricsOnTokenListener: true}}, log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := public.handlers()["/metrics"]; !ok {
+		t.Error("metrics_on_token_listener: true serves no /metrics on the token listener")
 	}
 	admin, err := newObservability(&Config{Observe: ObservabilityConfig{MetricsListen: "127.0.0.1:0"}}, log)
 	if err != nil {
@@ -93,5 +102,22 @@ func TestMetricsAreOnTheMainListenerUnlessAnAdminListenerIsSet(t *testing.T) {
 	resp.Body.Close()
 	if resp.StatusCode != http.StatusOK || !strings.Contains(string(body), "regbridge_policy_reloads_total") {
 		t.Errorf("admin /metrics: status %d\n%s", resp.StatusCode, body)
+	}
+}
+
+func TestTheAuditKeyFileMustHoldAKeyOfAtLeast32Bytes(t *testing.T) {
+	dir := t.TempDir()
+	short, long := filepath.Join(dir, "short"), filepath.Join(dir, "long")
+	os.WriteFile(short, []byte("too-short\n"), 0o600)
+	os.WriteFile(long, []byte(strings.Repeat("k", 32)+"\n"), 0o600)
+	log := slog.New(slog.DiscardHandler)
+	for path, ok := range map[string]bool{short: false, long: true, filepath.Join(dir, "missing"): false} {
+		o, err := newObservability(&Config{Observe: ObservabilityConfig{AuditKeyFile: path}}, log)
+		if ok != (err == nil) {
+			t.Errorf("%s: err = %v", filepath.Base(path), err)
+		}
+		if ok && o.auditKey.Reveal() != strings.Repeat("k", 32) {
+			t.Errorf("%s: key %d bytes", filepath.Base(path), len(o.auditKey))
+		}
 	}
 }

@@ -62,20 +62,21 @@ func runServe(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	if l := c.String("listen"); l != "" {
-		cfg.Listen = l
-	}
 	log := newLogger(c.App.ErrWriter, cfg.Log)
 	rt, err := newRuntime(cfg, env, log, time.Now)
 	if err != nil {
 		return err
 	}
+	rt.listen = c.String("listen")
 	return rt.run(c.Context)
 }
 
 // runtime is a running server with what it needs to reload.
 type runtime struct {
-	cfg      *Config
+	// cfg is the configuration the server started with, as the file says.
+	cfg *Config
+	// listen overrides cfg.Listen (the --listen flag).
+	listen   string
 	env      map[string]string
 	log      *slog.Logger
 	deps     providers.Deps
@@ -118,36 +119,30 @@ func newRuntime(cfg *Config, env map[string]string, log *slog.Logger, now func()
 		Reuse:     cfg.TokenReuse,
 		Tracer:    rt.obs.tracer(),
 		Discovery: cfg.Discovery,
+		AuditKey:  rt.obs.auditKey,
 		ReadyDetail: map[string]func(context.Context) any{
 			"state": func(ctx context.Context) any { return rt.replay.readyDetail(ctx) },
 		},
 	})
 	rt.obs.attach(rt.srv)
 	if !rt.quick {
-		rt.watch = newWatcher(cfg.file, b.policyFile())
+		rt.watch = newWatcher(cfg.file, b.policyFile(), b.providerFiles()...)
 	}
 	return rt, nil
 }
 
-// buildState builds a state from cfg. The credential cache is kept when
-// given (a policy-only reload), else a new one is made.
+// buildState builds a state from cfg through prepare, the loader check
+// uses too. The credential cache is kept when given, else a new one is
+// made.
 func (rt *runtime) buildState(cfg *Config, cache *bridge.CredentialCache) (*bridge.State, *built, error) {
-	b, err := buildForConfig(cfg, rt.deps)
-	if err != nil {
-		return nil, nil, err
-	}
-	if cache == nil {
-		cache = bridge.NewCredentialCache(cfg.Cache.WithDefaults(), rt.deps.Now)
-	}
-	st, err := b.state(cache)
-	if err != nil {
-		return nil, nil, err
-	}
-	return st, b, nil
+	return prepare(cfg, rt.deps, cache)
 }
 
 func (rt *runtime) run(ctx context.Context) error {
 	listen := rt.cfg.Listen
+	if rt.listen != "" {
+		listen = rt.listen
+	}
 	if listen == "" {
 		listen = ":5001"
 	}
@@ -230,11 +225,8 @@ func (rt *runtime) reload(why string) {
 		return
 	}
 	var cache *bridge.CredentialCache
-	if rt.watch.configUnchanged() {
+	if rt.watch.inputsUnchanged() {
 		cache = rt.srv.State().Cache()
-	}
-	if cfg.State != rt.cfg.State {
-		rt.log.Warn("state settings changed; they take effect at the next restart", "trigger", why)
 	}
 	st, b, err := rt.buildState(cfg, cache)
 	if err != nil {
@@ -242,10 +234,15 @@ func (rt *runtime) reload(why string) {
 		rt.srv.RefuseReload(why, err)
 		return
 	}
-	rt.watch.accept(b.policyFile())
+	rt.watch.accept(b.policyFile(), b.providerFiles())
 	rt.srv.Swap(st, why)
 	rt.obs.reloaded(true)
-	rt.log.Info("configuration reloaded", "trigger", why, "policy", b.policyFile())
+	restart := restartRequired(rt.cfg, cfg)
+	if len(restart) > 0 {
+		rt.log.Warn("changed settings take effect only at the next restart; the running server keeps their old values",
+			"trigger", why, "restart_required", restart)
+	}
+	rt.log.Info("configuration reloaded", "trigger", why, "policy", b.policyFile(), "restart_required", restart)
 }
 
 func tlsConfig(c TLSConfig) (*tls.Config, error) {

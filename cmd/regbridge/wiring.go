@@ -29,11 +29,21 @@ type factory func(file, id string, node *yaml.Node, deps providers.Deps) (provid
 // validator is what every provider Config implements.
 type validator interface{ Validate() error }
 
-// adapt turns a provider package's New into a factory: it decodes the entry
-// strictly into the package's Config, validates it and builds the provider.
+// pathKeyer is implemented by provider Configs with path-valued keys whose
+// names do not end in "_file" (static: htpasswd, robots, groups).
+type pathKeyer interface{ PathKeys() []string }
+
+// adapt turns a provider package's New into a factory: it makes the entry's
+// paths relative to the configuration file, decodes the entry strictly into
+// the package's Config, validates it and builds the provider.
 func adapt[C validator, P providers.Provider](newFn func(string, C, providers.Deps) (P, error)) factory {
 	return func(file, id string, node *yaml.Node, deps providers.Deps) (providers.Provider, error) {
 		var cfg C
+		var keys []string
+		if pk, ok := any(cfg).(pathKeyer); ok {
+			keys = pk.PathKeys()
+		}
+		resolveProviderPaths(node, filepath.Dir(file), keys)
 		if err := decodeStrict(file, node, &cfg, "id", "type"); err != nil {
 			return nil, err
 		}
@@ -105,7 +115,6 @@ func buildProviders(cfg *Config, factories map[string]factory, deps providers.De
 		if d.Logger != nil {
 			d.Logger = d.Logger.With(slog.String("provider", id.Value))
 		}
-		resolveProviderPaths(node, filepath.Dir(cfg.file))
 		prov, err := f(cfg.file, id.Value, node, d)
 		if err != nil {
 			var ce *configError
@@ -130,15 +139,15 @@ func buildProviders(cfg *Config, factories map[string]factory, deps providers.De
 }
 
 // resolveProviderPaths makes file paths in a provider entry relative to the
-// configuration file's directory: the values of keys ending in "_file" and of
-// the static provider's htpasswd, robots and groups.
-func resolveProviderPaths(node *yaml.Node, dir string) {
+// configuration file's directory: the values of keys ending in "_file" and
+// of the keys the provider's Config declares (pathKeyer).
+func resolveProviderPaths(node *yaml.Node, dir string, keys []string) {
 	if dir == "" || node.Kind != yaml.MappingNode {
 		return
 	}
 	for i := 0; i+1 < len(node.Content); i += 2 {
 		k, v := node.Content[i].Value, node.Content[i+1]
-		isPath := strings.HasSuffix(k, "_file") || k == "htpasswd" || k == "robots" || k == "groups"
+		isPath := strings.HasSuffix(k, "_file") || slices.Contains(keys, k)
 		if isPath && v.Kind == yaml.ScalarNode && v.Value != "" && !filepath.IsAbs(v.Value) {
 			v.Value = filepath.Join(dir, v.Value)
 		}

@@ -76,6 +76,12 @@ type Config struct {
 	AccessTokenTypes []string `yaml:"access_token_types"`
 	// IntrospectionURL is the RFC 7662 endpoint.
 	IntrospectionURL string `yaml:"introspection_url"`
+	// IntrospectionAudience says whether an introspection answer must carry
+	// `aud` (one of Audiences): required (default) or if_present (checked
+	// when the answer carries it).
+	IntrospectionAudience string `yaml:"introspection_audience"`
+	// IntrospectionIssuer says the same of `iss` (equal to Issuer).
+	IntrospectionIssuer string `yaml:"introspection_issuer"`
 	// ClientID, ClientSecret/ClientSecretFile, ClientAuth and PrivateKeyFile
 	// authenticate the bridge to the introspection endpoint.
 	ClientID         string           `yaml:"client_id"`
@@ -300,12 +306,20 @@ func (c Config) validateIntrospection(add func(string, ...any)) {
 		if c.IntrospectionURL != "" {
 			add("introspection_url: set but validation is jwt")
 		}
+		if c.IntrospectionAudience != "" || c.IntrospectionIssuer != "" {
+			add("introspection_audience, introspection_issuer: set but validation is jwt")
+		}
 		return
 	}
 	if c.IntrospectionURL == "" {
 		add("introspection_url: required for validation %q", c.validation())
 	} else if _, err := upstream.CheckURL(c.IntrospectionURL, c.AllowInsecureHTTP); err != nil {
 		add("introspection_url: %v", err)
+	}
+	for key, v := range map[string]string{"introspection_audience": c.IntrospectionAudience, "introspection_issuer": c.IntrospectionIssuer} {
+		if v != "" && v != ClaimRequired && v != ClaimIfPresent {
+			add("%s: %q is not %s or %s", key, v, ClaimRequired, ClaimIfPresent)
+		}
 	}
 	switch c.clientAuth() {
 	case AuthClientSecretBasic:

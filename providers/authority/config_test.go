@@ -1,11 +1,14 @@
 package authority
 
 import (
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 
 	"github.com/regbridge/regbridge/providers"
+	"github.com/regbridge/regbridge/providers/authority/authtest"
 	"gopkg.in/yaml.v3"
 )
 
@@ -101,5 +104,19 @@ func TestRouteAndPolicyFacts(t *testing.T) {
 	jwtOnly := Config{Issuer: "https://a.example/", Audiences: []string{"registry"}, JWKSURI: "https://a.example/jwks"}
 	if newProvider(t, jwtOnly).Route().OpaqueTokens {
 		t.Error("jwt-only provider claims opaque tokens")
+	}
+}
+
+func TestFilesListsTheSecretFilesTheProviderRead(t *testing.T) {
+	dir := t.TempDir()
+	secret := filepath.Join(dir, "client-secret")
+	if err := os.WriteFile(secret, []byte("s3cret\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	srv := authtest.NewServer(t)
+	cfg := introspectionConfig(srv)
+	cfg.ClientSecret, cfg.ClientSecretFile = "", secret
+	if got := newProvider(t, cfg).Files(); len(got) != 1 || got[0] != secret {
+		t.Errorf("Files() = %v, want [%s]", got, secret)
 	}
 }

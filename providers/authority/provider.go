@@ -208,6 +208,9 @@ func (p *Provider) Authenticate(ctx context.Context, cred providers.Credential) 
 		case err != nil:
 			return providers.Identity{}, err
 		}
+		if err := p.cfg.checkAnswer(ic); err != nil {
+			return providers.Identity{}, p.invalidToken(cred.Scheme, "introspection answer is not a current access token of this server", err)
+		}
 		if claims == nil {
 			claims, src = ic, fromIntrospection
 		} else if err := sameToken(claims, ic); err != nil {
