@@ -28,6 +28,7 @@ type Provider struct {
 	store    providers.ReplayStore
 	skew     time.Duration
 	users    []string
+	now      func() time.Time
 }
 
 var (
@@ -110,6 +111,7 @@ func New(id string, cfg Config, deps providers.Deps) (*Provider, error) {
 		store:  deps.Replay,
 		skew:   skew,
 		users:  append([]string(nil), cfg.Usernames...),
+		now:    deps.Now,
 	}, nil
 }
 
