@@ -20,6 +20,10 @@ type Deps struct {
 	Logger *slog.Logger
 	// Replay remembers single-use keys (DPoP jti, single-use ID tokens).
 	Replay ReplayStore
+	// KeySets, when set, carries the issuers' verification keys from the
+	// providers of one configuration to those of the next; nil means every
+	// provider starts with no fetched keys.
+	KeySets KeySets
 	// AllowInsecureHTTP permits plain-http upstreams on any host. Only tests
 	// and explicitly flagged local setups set it; loopback http is always
 	// allowed.

@@ -82,6 +82,7 @@ type runtime struct {
 	deps     providers.Deps
 	srv      *bridge.Server
 	replay   *replayBackend
+	keySets  *providers.KeySetCache
 	obs      *observability
 	watch    *watcher
 	quick    bool
@@ -97,12 +98,14 @@ func newRuntime(cfg *Config, env map[string]string, log *slog.Logger, now func()
 		return nil, err
 	}
 	rt.replay = replay
-	rt.deps = providers.Deps{Logger: log, Now: now, Replay: replay.store}
+	rt.keySets = providers.NewKeySetCache()
+	rt.deps = providers.Deps{Logger: log, Now: now, Replay: replay.store, KeySets: rt.keySets}
 	st, b, err := rt.buildState(cfg, nil)
 	if err != nil {
 		replay.close()
 		return nil, err
 	}
+	rt.keySets.Prune()
 	rt.obs, err = newObservability(cfg, log)
 	if err != nil {
 		replay.close()
@@ -236,6 +239,7 @@ func (rt *runtime) reload(why string) {
 	}
 	rt.watch.accept(b.policyFile(), b.providerFiles())
 	rt.srv.Swap(st, why)
+	rt.keySets.Prune() // the key sets of removed providers are let go
 	rt.obs.reloaded(true)
 	restart := restartRequired(rt.cfg, cfg)
 	if len(restart) > 0 {

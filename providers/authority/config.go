@@ -10,6 +10,7 @@ import (
 
 	"github.com/regbridge/regbridge/providers"
 	"github.com/regbridge/regbridge/providers/authority/dpop"
+	"github.com/regbridge/regbridge/providers/internal/jwks"
 	"github.com/regbridge/regbridge/providers/upstream"
 )
 
@@ -40,7 +41,7 @@ const (
 // Defaults.
 const (
 	DefaultSkew            = 30 * time.Second
-	DefaultRefreshCooldown = time.Minute
+	DefaultRefreshCooldown = jwks.DefaultCooldown
 	DefaultNonceTTL        = 5 * time.Minute
 	maxSkew                = 5 * time.Minute
 	maxIATWindow           = 10 * time.Minute
@@ -48,12 +49,9 @@ const (
 
 // Default lists.
 var (
-	DefaultAlgorithms       = []string{"RS256", "ES256"}
 	DefaultAccessTokenTypes = []string{"at+jwt", "application/at+jwt"}
 	DefaultRequiredScopes   = []string{"registry.token.issue"}
 )
-
-var supportedAlgorithms = []string{"RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512", "EdDSA"}
 
 // Config declares one authorization server.
 type Config struct {
@@ -63,14 +61,12 @@ type Config struct {
 	Audiences []string `yaml:"audiences"`
 	// Validation is jwt (default), introspection or both.
 	Validation string `yaml:"validation"`
-	// JWKSURI, JWKS (inline JSON) or Discovery (jwks_uri from the issuer's
-	// metadata, same origin only): exactly one for jwt and both.
-	JWKSURI   string `yaml:"jwks_uri"`
-	JWKS      string `yaml:"jwks"`
-	Discovery bool   `yaml:"discovery"`
-	// Algorithms is the access-token signature allow-list (default RS256,
-	// ES256). Never taken from the token or from discovery.
-	Algorithms []string `yaml:"algorithms"`
+	// Keys are jwks_uri, jwks (inline JSON) and the access-token signature
+	// allow-list algorithms (default RS256, ES256).
+	jwks.Keys `yaml:",inline"`
+	// Discovery takes jwks_uri from the issuer's metadata (same origin
+	// only). Exactly one of jwks_uri, jwks and discovery for jwt and both.
+	Discovery bool `yaml:"discovery"`
 	// AccessTokenTypes are the accepted JWT `typ` values, compared
 	// case-insensitively (default at+jwt, application/at+jwt; Hydra sends JWT).
 	AccessTokenTypes []string `yaml:"access_token_types"`
@@ -159,7 +155,6 @@ func (c Config) validation() string   { return def(c.Validation, ValidationJWT) 
 func (c Config) constraint() string   { return def(c.SenderConstraint, ConstraintAny) }
 func (c Config) scopeClaim() string   { return def(c.ScopeClaim, "scope") }
 func (c Config) skew() time.Duration  { return defDur(c.Skew, DefaultSkew) }
-func (c Config) algorithms() []string { return defList(c.Algorithms, DefaultAlgorithms) }
 func (c Config) tokenTypes() []string { return defList(c.AccessTokenTypes, DefaultAccessTokenTypes) }
 func (c Config) requiredScopes() []string {
 	if c.RequiredScopes == nil {
@@ -215,11 +210,6 @@ func (c Config) Validate() error {
 	}
 	c.validateKeys(add)
 	c.validateIntrospection(add)
-	for _, a := range c.algorithms() {
-		if !slices.Contains(supportedAlgorithms, a) {
-			add("algorithms: %q is not an asymmetric JWS algorithm", a)
-		}
-	}
 	for i, t := range c.AccessTokenTypes {
 		if strings.TrimSpace(t) == "" {
 			add("access_token_types[%d]: empty", i)
@@ -240,7 +230,7 @@ func (c Config) Validate() error {
 		add("sender_constraint: %q is not dpop, mtls, any or none", c.SenderConstraint)
 	}
 	for _, a := range c.DPoP.Algorithms {
-		if !slices.Contains(supportedAlgorithms, a) {
+		if !slices.Contains(jwks.SupportedAlgorithms, a) {
 			add("dpop.algorithms: %q is not an asymmetric JWS algorithm", a)
 		}
 	}
@@ -277,21 +267,14 @@ func (c Config) Validate() error {
 }
 
 func (c Config) validateKeys(add func(string, ...any)) {
+	for _, err := range c.Keys.Check(c.AllowInsecureHTTP) {
+		add("%v", err)
+	}
 	sources := 0
-	if c.JWKSURI != "" {
-		sources++
-		if _, err := upstream.CheckURL(c.JWKSURI, c.AllowInsecureHTTP); err != nil {
-			add("jwks_uri: %v", err)
+	for _, set := range []bool{c.JWKSURI != "", c.JWKS != "", c.Discovery} {
+		if set {
+			sources++
 		}
-	}
-	if c.JWKS != "" {
-		sources++
-		if _, err := parseJWKS([]byte(c.JWKS)); err != nil {
-			add("jwks: %v", err)
-		}
-	}
-	if c.Discovery {
-		sources++
 	}
 	switch {
 	case c.usesJWT() && sources != 1:

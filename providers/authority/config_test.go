@@ -9,6 +9,7 @@ import (
 
 	"github.com/regbridge/regbridge/providers"
 	"github.com/regbridge/regbridge/providers/authority/authtest"
+	"github.com/regbridge/regbridge/providers/internal/jwks"
 	"gopkg.in/yaml.v3"
 )
 
@@ -53,9 +54,7 @@ func TestValidateReportsEveryProblemByKey(t *testing.T) {
 	cfg := Config{
 		Issuer:           "http://authority.example.com/",
 		Validation:       "both",
-		JWKSURI:          "https://a.example/jwks",
-		JWKS:             `{"keys":[]}`,
-		Algorithms:       []string{"HS256"},
+		Keys:             jwks.Keys{JWKSURI: "https://a.example/jwks", JWKS: `{"keys":[]}`, Algorithms: []string{"HS256"}},
 		IntrospectionURL: "ftp://x",
 		ClientAuth:       "client_secret_basic",
 		ScopeClaim:       "scopes",
@@ -101,7 +100,7 @@ func TestRouteAndPolicyFacts(t *testing.T) {
 	if f := newProvider(t, cfg).PolicyFacts(); !slices.Contains(f.Claims, "stellaops:plan") {
 		t.Errorf("configured claims missing: %v", f.Claims)
 	}
-	jwtOnly := Config{Issuer: "https://a.example/", Audiences: []string{"registry"}, JWKSURI: "https://a.example/jwks"}
+	jwtOnly := Config{Issuer: "https://a.example/", Audiences: []string{"registry"}, Keys: jwks.Keys{JWKSURI: "https://a.example/jwks"}}
 	if newProvider(t, jwtOnly).Route().OpaqueTokens {
 		t.Error("jwt-only provider claims opaque tokens")
 	}

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/regbridge/regbridge/providers"
+	"github.com/regbridge/regbridge/providers/internal/jwks"
 )
 
 // FuzzAuthenticateJWT feeds arbitrary tokens to JWT validation with inline
@@ -18,8 +19,8 @@ func FuzzAuthenticateJWT(f *testing.F) {
 	} {
 		f.Add(s)
 	}
-	jwks := `{"keys":[{"kty":"EC","crv":"P-256","kid":"k","x":"f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU","y":"x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0"}]}`
-	p, err := New("fuzz", Config{Issuer: "https://a.example/", Audiences: []string{"registry"}, JWKS: jwks}, providers.Deps{})
+	set := `{"keys":[{"kty":"EC","crv":"P-256","kid":"k","x":"f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU","y":"x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0"}]}`
+	p, err := New("fuzz", Config{Issuer: "https://a.example/", Audiences: []string{"registry"}, Keys: jwks.Keys{JWKS: set}}, providers.Deps{})
 	if err != nil {
 		f.Fatal(err)
 	}

@@ -17,6 +17,7 @@ import (
 
 	"github.com/regbridge/regbridge/providers"
 	"github.com/regbridge/regbridge/providers/authority/authtest"
+	"github.com/regbridge/regbridge/providers/internal/jwks"
 )
 
 const publicTokenURL = "https://auth.example.com/token"
@@ -26,7 +27,7 @@ func jwtConfig(srv *authtest.Server) Config {
 	return Config{
 		Issuer:     srv.Issuer,
 		Audiences:  []string{"registry"},
-		JWKSURI:    srv.URL + authtest.PathJWKS,
+		Keys:       jwks.Keys{JWKSURI: srv.URL + authtest.PathJWKS},
 		ClaimsPath: "ext",
 	}
 }

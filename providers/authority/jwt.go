@@ -69,19 +69,16 @@ func (p *Provider) verifyJWT(ctx context.Context, scheme providers.Scheme, token
 	if err != nil {
 		return nil, p.invalidToken(scheme, "token does not parse", err)
 	}
-	keys, err := p.keys.lookup(ctx, kid)
+	keys, err := p.keys.Candidates(ctx, alg, kid, kid != "")
 	if err != nil {
 		if errorsIsUnavailable(err) {
-			return nil, err
+			return nil, fmt.Errorf("authority: %w", err)
 		}
 		return nil, p.invalidToken(scheme, "no key of the issuer signed this token", err)
 	}
 	var payload []byte
 	for _, k := range keys {
-		if k.Algorithm != "" && k.Algorithm != alg {
-			continue
-		}
-		if payload, err = jws.Verify(k.Key); err == nil {
+		if payload, err = jws.Verify(k); err == nil {
 			break
 		}
 	}

@@ -16,6 +16,7 @@ import (
 
 	"github.com/regbridge/regbridge/providers"
 	"github.com/regbridge/regbridge/providers/authority/dpop"
+	"github.com/regbridge/regbridge/providers/internal/jwks"
 	"github.com/regbridge/regbridge/providers/upstream"
 )
 
@@ -29,7 +30,7 @@ type Provider struct {
 	now      func() time.Time
 	log      *slog.Logger
 	algs     []jose.SignatureAlgorithm
-	keys     *keySet
+	keys     *jwks.Set
 	intro    *introspector
 	verifier *dpop.Verifier
 	dpopAlgs string
@@ -58,19 +59,27 @@ func New(id string, cfg Config, deps providers.Deps) (*Provider, error) {
 	}
 	client := upstream.NoRedirects(deps.HTTPClient, cfg.Timeout)
 	insecure := cfg.AllowInsecureHTTP || deps.AllowInsecureHTTP
-	for _, a := range cfg.algorithms() {
+	for _, a := range cfg.Keys.AlgorithmList() {
 		p.algs = append(p.algs, jose.SignatureAlgorithm(a))
 	}
 	if cfg.usesJWT() {
-		p.keys = &keySet{jwksURI: cfg.JWKSURI, discovery: cfg.Discovery, issuer: cfg.Issuer, client: client,
-			now: p.now, cooldown: defDur(cfg.JWKSRefreshCooldown, DefaultRefreshCooldown), insecure: insecure}
-		if cfg.JWKS != "" {
-			keys, err := parseJWKS([]byte(cfg.JWKS))
-			if err != nil {
-				return nil, fmt.Errorf("authority: jwks: %w", err)
-			}
-			p.keys.inline, p.keys.keys = true, keys
+		keys, err := jwks.New(jwks.Options{
+			Issuer:            cfg.Issuer,
+			URI:               cfg.JWKSURI,
+			Discovery:         cfg.Discovery,
+			Inline:            []byte(cfg.JWKS),
+			HTTPClient:        deps.HTTPClient,
+			Timeout:           cfg.Timeout,
+			Now:               p.now,
+			Cooldown:          cfg.JWKSRefreshCooldown,
+			AllowInsecureHTTP: insecure,
+			Logger:            p.log,
+			Shared:            deps.KeySets,
+		})
+		if err != nil {
+			return nil, fmt.Errorf("authority: jwks: %w", err)
 		}
+		p.keys = keys
 	}
 	if cfg.usesIntrospection() {
 		in, err := newIntrospector(cfg, client, p.now)

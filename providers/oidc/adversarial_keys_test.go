@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/regbridge/regbridge/providers"
+	"github.com/regbridge/regbridge/providers/internal/jwks"
 	"github.com/regbridge/regbridge/providers/oidc"
 	"github.com/regbridge/regbridge/providers/oidc/oidctest"
 )
@@ -100,7 +101,7 @@ func TestAdversarial02AlgorithmConfusionIsRefused(t *testing.T) {
 	})
 	t.Run("configuration refuses none and HMAC", func(t *testing.T) {
 		for _, alg := range []string{"none", "HS256", "HS512", "rs256"} {
-			cfg := oidc.Config{Issuer: "https://issuer.example", Audiences: []string{aud}, Algorithms: []string{alg}}
+			cfg := oidc.Config{Issuer: "https://issuer.example", Audiences: []string{aud}, Keys: jwks.Keys{Algorithms: []string{alg}}}
 			if err := cfg.Validate(); err == nil || !strings.Contains(err.Error(), "algorithms[0]") {
 				t.Errorf("Validate(algorithms: [%s]) = %v, want an algorithms[0] error", alg, err)
 			}

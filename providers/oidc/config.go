@@ -9,6 +9,7 @@ import (
 	"time"
 	"unicode"
 
+	"github.com/regbridge/regbridge/providers/internal/jwks"
 	"github.com/regbridge/regbridge/providers/upstream"
 )
 
@@ -29,19 +30,10 @@ const (
 const (
 	DefaultSkew            = 30 * time.Second
 	DefaultMaxTokenAge     = time.Hour
-	DefaultRefreshCooldown = time.Minute
-	DefaultRefreshInterval = time.Hour
+	DefaultRefreshCooldown = jwks.DefaultCooldown
+	DefaultRefreshInterval = jwks.DefaultInterval
 	maxSkew                = 5 * time.Minute
 )
-
-// DefaultAlgorithms is the algorithm allow-list when none is configured.
-var DefaultAlgorithms = []string{"RS256", "ES256"}
-
-// supportedAlgorithms are the asymmetric JWS algorithms an issuer may be
-// allowed. `none` and HMAC are never among them.
-var supportedAlgorithms = []string{
-	"RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512", "EdDSA",
-}
 
 // Config declares one OIDC issuer. One provider serves exactly one issuer.
 type Config struct {
@@ -54,15 +46,10 @@ type Config struct {
 	// Audiences are this bridge's audiences; a token MUST carry one of them.
 	// Required and non-empty; provider-default audiences are refused.
 	Audiences []string `yaml:"audiences"`
-	// Algorithms is the signature algorithm allow-list. It is never taken
-	// from the token or from discovery. Default RS256 and ES256.
-	Algorithms []string `yaml:"algorithms"`
-	// JWKSURI is an explicit JWKS URL; without it the JWKS comes from
-	// discovery and MUST share the issuer's origin.
-	JWKSURI string `yaml:"jwks_uri"`
-	// JWKS is an inline JSON Web Key Set (air-gapped clusters). No network
-	// I/O happens for an issuer with inline keys.
-	JWKS string `yaml:"jwks"`
+	// Keys are jwks_uri, jwks and algorithms. Without jwks_uri, jwks or
+	// jwks_file the JWKS comes from discovery and MUST share the issuer's
+	// origin.
+	jwks.Keys `yaml:",inline"`
 	// JWKSFile is a file holding the JSON Web Key Set, read by New.
 	JWKSFile string `yaml:"jwks_file"`
 	// Skew is the allowed clock skew for exp, nbf and iat (default 30s, at
@@ -119,11 +106,8 @@ func (c Config) Validate() error {
 			add("audiences[%d]: %v", i, err)
 		}
 	}
-	for i, a := range c.Algorithms {
-		if !slices.Contains(supportedAlgorithms, a) {
-			add("algorithms[%d]: %q is not allowed (want one of %s; none and HMAC are never allowed)",
-				i, a, strings.Join(supportedAlgorithms, ", "))
-		}
+	for _, err := range c.Keys.Check(c.AllowInsecureHTTP) {
+		add("%v", err)
 	}
 	sources := 0
 	for _, s := range []string{c.JWKSURI, c.JWKS, c.JWKSFile} {
@@ -133,16 +117,6 @@ func (c Config) Validate() error {
 	}
 	if sources > 1 {
 		add("jwks_uri, jwks, jwks_file: set at most one")
-	}
-	if c.JWKSURI != "" {
-		if _, err := upstream.CheckURL(c.JWKSURI, c.AllowInsecureHTTP); err != nil {
-			add("jwks_uri: %v", err)
-		}
-	}
-	if c.JWKS != "" {
-		if _, err := parseJWKS([]byte(c.JWKS)); err != nil {
-			add("jwks: %v", err)
-		}
 	}
 	if c.Skew < 0 || c.Skew > maxSkew {
 		add("skew: must be between 0 and %s", maxSkew)

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/regbridge/regbridge/providers"
+	"github.com/regbridge/regbridge/providers/internal/jwks"
 	"github.com/regbridge/regbridge/providers/oidc/oidctest"
 )
 
@@ -68,7 +69,7 @@ func FuzzAuthenticateRoutesOnlyDeclaredIssuerAndNeverAcceptsForgeries(f *testing
 	issuer := "https://issuer.example"
 	claims := map[string]any{"iss": issuer, "sub": "s", "aud": "r", "iat": now.Unix(), "exp": now.Add(time.Hour).Unix()}
 	valid := oidctest.MintWith(k, map[string]any{"alg": "ES256", "kid": "k"}, claims)
-	p, err := New("x", Config{Issuer: issuer, Audiences: []string{"r"}, JWKS: string(oidctest.JWKS(k))},
+	p, err := New("x", Config{Issuer: issuer, Audiences: []string{"r"}, Keys: jwks.Keys{JWKS: string(oidctest.JWKS(k))}},
 		providers.Deps{Now: func() time.Time { return now }, HTTPClient: failClient(f)})
 	if err != nil {
 		f.Fatal(err)

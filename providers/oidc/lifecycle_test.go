@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/regbridge/regbridge/providers"
+	"github.com/regbridge/regbridge/providers/internal/jwks"
 	"github.com/regbridge/regbridge/providers/oidc"
 	"github.com/regbridge/regbridge/providers/oidc/oidctest"
 )
@@ -84,7 +85,7 @@ func TestInlineAndFileJWKSNeedNoNetwork(t *testing.T) {
 		t.Fatal(err)
 	}
 	for name, cfg := range map[string]oidc.Config{
-		"inline jwks": {JWKS: string(oidctest.JWKS(k))},
+		"inline jwks": {Keys: jwks.Keys{JWKS: string(oidctest.JWKS(k))}},
 		"jwks_file":   {JWKSFile: file},
 	} {
 		t.Run(name, func(t *testing.T) {
@@ -123,7 +124,7 @@ func TestExplicitJWKSURIMayBeOnAnotherOriginButDiscoveryIsSkipped(t *testing.T) 
 	keys := oidctest.New(t, oidctest.Options{Alg: "ES256"})
 	e := newEnv(t, oidctest.Options{}, nil)
 	c := newClock()
-	p, err := oidc.New("ci", oidc.Config{Issuer: e.is.Issuer(), Audiences: []string{aud}, JWKSURI: keys.JWKSURI()},
+	p, err := oidc.New("ci", oidc.Config{Issuer: e.is.Issuer(), Audiences: []string{aud}, Keys: jwks.Keys{JWKSURI: keys.JWKSURI()}},
 		providers.Deps{Now: c.Now})
 	if err != nil {
 		t.Fatal(err)
@@ -142,15 +143,13 @@ func TestExplicitJWKSURIMayBeOnAnotherOriginButDiscoveryIsSkipped(t *testing.T) 
 
 func TestConfigValidateNamesEveryProblem(t *testing.T) {
 	cfg := oidc.Config{
-		Issuer:     "http://issuer.example.com/realms/ci?x=1",
-		Preset:     "jenkins",
-		Algorithms: []string{"HS256"},
-		JWKS:       "{",
-		JWKSURI:    "ftp://x",
-		Skew:       time.Hour,
-		Replay:     "never",
-		Usernames:  []string{"*"},
-		Timeout:    -time.Second,
+		Issuer:    "http://issuer.example.com/realms/ci?x=1",
+		Preset:    "jenkins",
+		Keys:      jwks.Keys{Algorithms: []string{"HS256"}, JWKS: "{", JWKSURI: "ftp://x"},
+		Skew:      time.Hour,
+		Replay:    "never",
+		Usernames: []string{"*"},
+		Timeout:   -time.Second,
 	}
 	err := cfg.Validate()
 	if err == nil {

@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"github.com/regbridge/regbridge/providers"
-	"github.com/regbridge/regbridge/providers/upstream"
+	"github.com/regbridge/regbridge/providers/internal/jwks"
 )
 
 // Token types of an RFC 8693 exchange that this provider accepts.
@@ -28,6 +28,7 @@ type Provider struct {
 	store    providers.ReplayStore
 	skew     time.Duration
 	users    []string
+	now      func() time.Time
 }
 
 var (
@@ -55,20 +56,6 @@ func New(id string, cfg Config, deps providers.Deps) (*Provider, error) {
 	if deps.Replay == nil {
 		deps.Replay = providers.NewMemoryReplay(100000, deps.Now)
 	}
-	ks := &keySet{
-		issuer:        issuer,
-		jwksURI:       cfg.JWKSURI,
-		client:        upstream.NoRedirects(deps.HTTPClient, cfg.Timeout),
-		now:           deps.Now,
-		cooldown:      orDefault(cfg.RefreshCooldown, DefaultRefreshCooldown),
-		interval:      orDefault(cfg.RefreshInterval, DefaultRefreshInterval),
-		allowInsecure: cfg.AllowInsecureHTTP || deps.AllowInsecureHTTP,
-		sem:           make(chan struct{}, 1),
-		logger:        deps.Logger.With(slog.String("issuer", issuer)),
-	}
-	if cfg.Timeout > 0 {
-		ks.client.Timeout = cfg.Timeout
-	}
 	inline := []byte(cfg.JWKS)
 	if cfg.JWKSFile != "" {
 		b, err := os.ReadFile(cfg.JWKSFile)
@@ -77,16 +64,22 @@ func New(id string, cfg Config, deps providers.Deps) (*Provider, error) {
 		}
 		inline = b
 	}
-	if len(inline) > 0 {
-		keys, err := parseJWKS(inline)
-		if err != nil {
-			return nil, fmt.Errorf("oidc: jwks: %w", err)
-		}
-		ks.keys, ks.loaded, ks.static = keys, true, true
-	}
-	algs := cfg.Algorithms
-	if len(algs) == 0 {
-		algs = DefaultAlgorithms
+	ks, err := jwks.New(jwks.Options{
+		Issuer:            issuer,
+		URI:               cfg.JWKSURI,
+		Discovery:         true,
+		Inline:            inline,
+		HTTPClient:        deps.HTTPClient,
+		Timeout:           cfg.Timeout,
+		Now:               deps.Now,
+		Cooldown:          cfg.RefreshCooldown,
+		Interval:          cfg.RefreshInterval,
+		AllowInsecureHTTP: cfg.AllowInsecureHTTP || deps.AllowInsecureHTTP,
+		Logger:            deps.Logger,
+		Shared:            deps.KeySets,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("oidc: jwks: %w", err)
 	}
 	skew := cfg.Skew
 	if skew == 0 {
@@ -108,7 +101,7 @@ func New(id string, cfg Config, deps providers.Deps) (*Provider, error) {
 		verifier: &verifier{
 			issuer:    issuer,
 			audiences: append([]string(nil), cfg.Audiences...),
-			algs:      append([]string(nil), algs...),
+			algs:      cfg.Keys.AlgorithmList(),
 			skew:      skew,
 			maxAge:    orDefault(cfg.MaxTokenAge, p.maxTokenAge),
 			now:       deps.Now,
@@ -118,6 +111,7 @@ func New(id string, cfg Config, deps providers.Deps) (*Provider, error) {
 		store:  deps.Replay,
 		skew:   skew,
 		users:  append([]string(nil), cfg.Usernames...),
+		now:    deps.Now,
 	}, nil
 }
 

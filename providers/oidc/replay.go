@@ -36,7 +36,7 @@ func (p *Provider) CheckBinding(ctx context.Context, cred providers.Credential, 
 	key := replayKey(p.issuer, id.Claims, raw)
 	until := id.Expiry.Add(p.skew)
 	if id.Expiry.IsZero() {
-		until = time.Now().Add(24 * time.Hour)
+		until = p.now().Add(24 * time.Hour)
 	}
 	fresh, err := p.store.Remember(ctx, key, until)
 	if err != nil {

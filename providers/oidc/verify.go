@@ -13,6 +13,7 @@ import (
 	gooidc "github.com/coreos/go-oidc/v3/oidc"
 
 	"github.com/regbridge/regbridge/providers"
+	"github.com/regbridge/regbridge/providers/internal/jwks"
 )
 
 // headerKeyMembers name keys or key locations a token could carry in its
@@ -30,7 +31,7 @@ type verifier struct {
 	skew      time.Duration
 	maxAge    time.Duration
 	now       func() time.Time
-	keys      *keySet
+	keys      *jwks.Set
 }
 
 // verifiedToken is a token whose signature, issuer, audience and times have
@@ -66,12 +67,12 @@ func (v *verifier) verify(ctx context.Context, raw string) (*verifiedToken, erro
 	if err != nil {
 		return nil, err
 	}
-	keys, err := v.keys.candidates(ctx, alg, kid, hasKID)
-	if errors.Is(err, errUnknownKID) {
+	keys, err := v.keys.Candidates(ctx, alg, kid, hasKID)
+	if errors.Is(err, jwks.ErrUnknownKey) {
 		return nil, invalid("kid %.64q: %v", kid, err)
 	}
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("oidc: keys: %w", err)
 	}
 	gv := gooidc.NewVerifier(v.issuer, &gooidc.StaticKeySet{PublicKeys: keys}, &gooidc.Config{
 		SupportedSigningAlgs: v.algs,

@@ -96,13 +96,6 @@ func (s *Server) Rotate(alg string) (string, error) {
 	return kid, nil
 }
 
-// DropOldKeys unpublishes every key but the active one.
-func (s *Server) DropOldKeys() {
-	s.mu.Lock()
-	s.keys = s.keys[:1]
-	s.mu.Unlock()
-}
-
 // SetFault makes path answer with f until cleared with a zero Fault.
 func (s *Server) SetFault(path string, f Fault) {
 	s.mu.Lock()

@@ -70,9 +70,6 @@ func New(t testing.TB, opts Options) *Issuer {
 // Issuer returns the exact issuer string (`iss`).
 func (is *Issuer) Issuer() string { return is.issuer }
 
-// ServerURL returns the scheme://host:port of the server.
-func (is *Issuer) ServerURL() string { return is.srv.URL }
-
 // DiscoveryPath is the path of the discovery document.
 func (is *Issuer) DiscoveryPath() string {
 	return strings.TrimPrefix(is.base, is.srv.URL) + "/.well-known/openid-configuration"

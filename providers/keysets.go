@@ -1,0 +1,59 @@
+package providers
+
+import "sync"
+
+// KeySets hands the verification keys a provider holds to the provider that
+// replaces it when the configuration is reloaded, so that a reload neither
+// throws the keys away (and, during an issuer outage, refuses every token
+// until the issuer is back) nor fetches them again.
+//
+// Key sets are held under a key naming the issuer and the key source; what
+// is held is opaque to the wiring and shared by every provider built with
+// the same key.
+type KeySets interface {
+	// Hold returns the value held under key, storing create() first when
+	// none is held.
+	Hold(key string, create func() any) any
+}
+
+// KeySetCache is an in-memory KeySets for one process. Entries that no
+// provider asked for between two calls of Prune are forgotten at the second.
+type KeySetCache struct {
+	mu   sync.Mutex
+	held map[string]any
+	used map[string]bool
+}
+
+var _ KeySets = (*KeySetCache)(nil)
+
+// NewKeySetCache returns an empty cache.
+func NewKeySetCache() *KeySetCache {
+	return &KeySetCache{held: map[string]any{}, used: map[string]bool{}}
+}
+
+// Hold implements KeySets.
+func (c *KeySetCache) Hold(key string, create func() any) any {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.used[key] = true
+	v, ok := c.held[key]
+	if !ok {
+		v = create()
+		c.held[key] = v
+	}
+	return v
+}
+
+// Prune forgets the entries not held since the previous Prune. The wiring
+// calls it after each configuration it accepts, so that the key sets of
+// removed providers do not stay in memory.
+func (c *KeySetCache) Prune() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for k := range c.held {
+		if !c.used[k] {
+			delete(c.held, k)
+		}
+	}
+	c.used = map[string]bool{}
+}
