@@ -35,6 +35,8 @@ type helper struct {
 	// client makes every HTTP call: a timeout and no redirects.
 	client *http.Client
 	now    func() time.Time
+	// sleep waits between device-flow polls.
+	sleep func(ctx context.Context, d time.Duration) error
 	// command runs argv and returns its standard output.
 	command func(ctx context.Context, argv []string, env []string) ([]byte, error)
 	stderr  io.Writer
@@ -48,6 +50,7 @@ func newHelper(getenv func(string) string, stderr io.Writer) *helper {
 		getenv:  getenv,
 		client:  upstream.NoRedirects(upstream.NewClient(callTimeout), callTimeout),
 		now:     time.Now,
+		sleep:   sleepContext,
 		command: runCommand,
 		stderr:  stderr,
 	}

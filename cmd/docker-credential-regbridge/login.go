@@ -72,7 +72,7 @@ func oauthConfig(clientID string, scopes []string, ep *idpEndpoints) *oauth2.Con
 // login runs the device authorization grant (RFC 8628) for host against the
 // identity provider regbridge's metadata names: it prints the verification
 // URL and the user code, polls as the grant says (interval, slow_down,
-// expires_in; done by x/oauth2), and keeps the refresh token.
+// expires_in), and keeps the refresh token.
 func (h *helper) login(ctx context.Context, serverURL string) error {
 	host, err := registryHost(serverURL)
 	if err != nil {
@@ -107,6 +107,7 @@ func (h *helper) login(ctx context.Context, serverURL string) error {
 	}
 	conf := oauthConfig(flow.ClientID, scopes, ep)
 	ctx = context.WithValue(ctx, oauth2.HTTPClient, h.client)
+	asked := time.Now()
 	da, err := conf.DeviceAuth(ctx)
 	if err != nil {
 		return fmt.Errorf("helper: login: device authorization: %w", err)
@@ -121,14 +122,14 @@ func (h *helper) login(ctx context.Context, serverURL string) error {
 	if !da.Expiry.IsZero() {
 		fmt.Fprintf(h.stderr, "The code expires at %s.\n", da.Expiry.Local().Format(time.Kitchen))
 	}
-	tok, err := conf.DeviceAccessToken(ctx, da)
+	tok, err := h.pollDevice(ctx, conf, da, asked)
 	if err != nil {
-		return fmt.Errorf("helper: login: %w", err)
+		return err
 	}
 	if tok.RefreshToken == "" {
 		return errors.New("helper: login: the identity provider issued no refresh token (the client needs the refresh_token grant and offline_access)")
 	}
-	if idt, _ := tok.Extra("id_token").(string); idt == "" {
+	if tok.IDToken == "" {
 		return errors.New("helper: login: the identity provider issued no ID token (scopes must include openid)")
 	}
 	rec := loginRecord{Registry: host, Issuer: flow.Issuer, ClientID: flow.ClientID, Scopes: scopes,
@@ -142,7 +143,8 @@ func (h *helper) login(ctx context.Context, serverURL string) error {
 
 // loginToken mints a fresh ID token from host's refresh token (refresh
 // grant, no browser) and keeps a rotated refresh token. The record must
-// belong to the device-flow client regbridge names now.
+// belong to the device-flow client regbridge names now. A refresh token the
+// identity provider refuses (invalid_grant) is forgotten.
 func (h *helper) loginToken(ctx context.Context, host string, t *target) (providers.Secret, error) {
 	unlock, err := h.lockLogin(host)
 	if err != nil {
@@ -164,11 +166,16 @@ func (h *helper) loginToken(ctx context.Context, host string, t *target) (provid
 	}
 	conf := oauthConfig(rec.ClientID, rec.Scopes, &idpEndpoints{Token: rec.TokenEndpoint})
 	ctx = context.WithValue(ctx, oauth2.HTTPClient, h.client)
-	tok, err := conf.TokenSource(ctx, &oauth2.Token{RefreshToken: rec.RefreshToken, Expiry: h.now().Add(-time.Minute)}).Token()
+	tok, err := conf.TokenSource(ctx, &oauth2.Token{RefreshToken: rec.RefreshToken}).Token()
 	if err != nil {
 		var re *oauth2.RetrieveError
 		if errors.As(err, &re) && re.ErrorCode == "invalid_grant" {
-			return "", fmt.Errorf("helper: login: the refresh token was refused; run `docker-credential-regbridge login %s` again", host)
+			// The refresh token is dead (revoked, expired or used twice):
+			// forget it rather than keep a useless secret on disk.
+			if lerr := h.logout(host); lerr != nil {
+				return "", lerr
+			}
+			return "", fmt.Errorf("helper: login: the identity provider refused the stored refresh token, so the login to %s was forgotten; run `docker-credential-regbridge login %s` again", host, host)
 		}
 		return "", fmt.Errorf("helper: login: refresh: %w", err)
 	}

@@ -44,6 +44,9 @@ type BridgeOptions struct {
 	// ExtraProviders are further `providers:` entries, each a YAML flow
 	// mapping such as `{id: sr, type: sourcehut, meta_url: "http://..."}`.
 	ExtraProviders []string
+	// DiscoveryServices are `discovery.services` entries, each a YAML flow
+	// mapping such as `{service: r.test, issuers: [...]}`.
+	DiscoveryServices []string
 	// Alg is the key algorithm for keygen ("" means regbridge's default).
 	Alg string
 }
@@ -116,6 +119,12 @@ func startBridge(t *testing.T, opts BridgeOptions) *Bridge {
 			fmt.Fprintf(&cfg, "  - %s\n", p)
 		}
 		fmt.Fprintf(&cfg, "policy: %q\n", policy)
+		if len(opts.DiscoveryServices) > 0 {
+			cfg.WriteString("discovery:\n  services:\n")
+			for _, d := range opts.DiscoveryServices {
+				fmt.Fprintf(&cfg, "    - %s\n", d)
+			}
+		}
 		cfg.WriteString("cache: {size: 1000, ttl: 60s, negative_ttl: 10s}\n")
 		// Everything regbridge says goes to its log file, so that a test
 		// can check what it logs (never a secret) and a failure shows why.

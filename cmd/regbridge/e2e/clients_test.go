@@ -16,6 +16,9 @@ type Client struct {
 	Home string // HOME, TMPDIR and the parent of every config file
 	// runRoot is podman's short-path run directory.
 	runRoot string
+	// Env is added to the client's environment last (a later value of a
+	// variable wins), e.g. a PATH that finds a credential helper.
+	Env []string
 }
 
 // newClient finds the pinned tool (skipping the test when it is missing)
@@ -53,12 +56,12 @@ func (c *Client) WorkDir() string { return filepath.Join(c.Home, "work") }
 //   - skopeo uses $REGISTRY_AUTH_FILE (and would also read $DOCKER_CONFIG);
 //   - oras gets --registry-config from Run.
 func (c *Client) env() []string {
-	return append(baseEnv(c.Home),
+	return append(append(baseEnv(c.Home),
 		"DOCKER_CONFIG="+filepath.Join(c.Home, "docker"),
 		"REGISTRY_AUTH_FILE="+filepath.Join(c.Home, "auth.json"),
 		"XDG_RUNTIME_DIR="+c.Home,
 		"XDG_CONFIG_HOME="+filepath.Join(c.Home, "config"),
-	)
+	), c.Env...)
 }
 
 // Run runs the client with args in its work directory; stdin may be empty.

@@ -33,6 +33,14 @@
 //     DPoP-bound ones; clients exchange them at POST /oauth2/token (or GET
 //     /token with a DPoP proof) and crane pushes with the registry token
 //     written into config.json as `registrytoken`.
+//   - credential helper (TestE2EDeviceFlowLoginThroughTheCredentialHelper):
+//     docker-credential-regbridge, built from the working tree, logs in
+//     through the device authorization grant against zitadelop's public
+//     client regbridge-cli, found through regbridge's discovery document;
+//     crane and oras push and pull with credHelpers naming it;
+//     TestE2EGitHubActionsSourceThroughTheCredentialHelper runs its
+//     github-actions source against a fake Actions token request URL whose
+//     ID tokens (providers/oidc/oidctest) regbridge accepts.
 //
 // zitadelop and hydra are looked up in REGBRIDGE_E2E_TOOLS and checked by
 // their embedded Go build information (module version, build tags).
