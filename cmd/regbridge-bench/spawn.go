@@ -207,6 +207,7 @@ policy: policy.yaml
 log: {level: error}
 observability: {metrics_on_token_listener: true}
 reload: {watch: false}
+shutdown: {drain: 0s}
 `, addr, addr, benchService, benchIssuer)
 	b.WriteString("cache: {size: 200000")
 	if spec.CacheTTL > 0 {

@@ -104,6 +104,8 @@ func startBridge(t *testing.T, opts BridgeOptions) *Bridge {
 		cfg.Reset()
 		fmt.Fprintf(&cfg, "listen: %q\n", "127.0.0.1:"+itoa(port))
 		fmt.Fprintf(&cfg, "public_url: %q\n", "http://localhost:"+itoa(port))
+		// No load balancer drains a test bridge: stop at once.
+		cfg.WriteString("shutdown: {drain: 0s}\n")
 		cfg.WriteString("services:\n")
 		for _, s := range opts.Services {
 			h := s.Header

@@ -70,6 +70,10 @@ func New(t testing.TB, opts Options) *Issuer {
 // Issuer returns the exact issuer string (`iss`).
 func (is *Issuer) Issuer() string { return is.issuer }
 
+// ServerURL is the origin of the fake's HTTP server (the issuer may have a
+// path below it).
+func (is *Issuer) ServerURL() string { return is.srv.URL }
+
 // DiscoveryPath is the path of the discovery document.
 func (is *Issuer) DiscoveryPath() string {
 	return strings.TrimPrefix(is.base, is.srv.URL) + "/.well-known/openid-configuration"
