@@ -18,7 +18,7 @@ import (
 func TestASingleUseTokenWithoutExpiryIsRememberedOnTheInjectedClock(t *testing.T) {
 	e := newEnv(t, oidctest.Options{}, func(c *oidc.Config) { c.Replay = oidc.ReplaySingleUse })
 	cred := basic(e.is.Mint(e.claims()))
-	id := providers.Identity{Subject: "s"} // no Expiry
+	id := providers.Identity{Subject: "s"}      // no Expiry
 	e.clock.Advance(100 * 365 * 24 * time.Hour) // far ahead of any wall clock
 	if err := e.p.CheckBinding(context.Background(), cred, id); err != nil {
 		t.Fatalf("first use: %v", err)
