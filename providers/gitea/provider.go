@@ -64,47 +64,8 @@ func build(typ, id string, cfg Config, deps providers.Deps) (*Provider, error) {
 	if err != nil {
 		return nil, fmt.Errorf("gitea: provider %q: base_url: %w", id, err)
 	}
-	p := &Provider{id: id, typ: typ, cfg: cfg, api: api, now: deps.Now, log: deps.Logger}
-	if p.now == nil {
-		p.now = time.Now
-	}
-	if p.log == nil {
-		p.log = slog.New(slog.DiscardHandler)
-	}
+	p := &Provider{id: id, typ: typ, cfg: cfg, api: api, now: forgeapi.Clock(deps), log: forgeapi.Logger(deps)}
 	return p, nil
-}
-
-// Route claims opaque Basic passwords under the configured usernames
-// (default "*"). The username is only a routing hint.
-func (p *Provider) Route() providers.Route {
-	return providers.Route{Usernames: append([]string(nil), p.cfg.Usernames...)}
-}
-
-// Claims set on every identity.
-const (
-	ClaimLogin         = "login"
-	ClaimID            = "id"
-	ClaimEmail         = "email"
-	ClaimEmailVerified = "email_verified"
-	ClaimIsAdmin       = "is_admin"
-	ClaimRestricted    = "restricted"
-	ClaimVisibility    = "visibility"
-	ClaimActive        = "active"
-	ClaimProhibitLogin = "prohibit_login"
-	// ClaimCredential is "token", or "password" for an account password
-	// accepted with allow_passwords.
-	ClaimCredential = "credential"
-)
-
-// PolicyFacts describes the identities this provider returns.
-func (p *Provider) PolicyFacts() providers.PolicyFacts {
-	return providers.PolicyFacts{
-		Type: p.typ,
-		Claims: []string{ClaimLogin, ClaimID, ClaimEmail, ClaimEmailVerified, ClaimIsAdmin, ClaimRestricted,
-			ClaimVisibility, ClaimActive, ClaimProhibitLogin, ClaimCredential},
-		ImmutableClaims: []string{ClaimID},
-		Forge:           true,
-	}
 }
 
 // PermissionTTL is permission_ttl: how long the bridge reuses one answer
@@ -163,16 +124,16 @@ func (p *Provider) Authenticate(ctx context.Context, cred providers.Credential) 
 		Grants:     grants,
 		MaxActions: maxActions,
 		Claims: map[string]any{
-			ClaimLogin:         user.Login,
-			ClaimID:            json.Number(strconv.FormatInt(user.ID, 10)),
-			ClaimEmail:         user.Email,
-			ClaimEmailVerified: verified,
-			ClaimIsAdmin:       user.IsAdmin,
-			ClaimRestricted:    user.Restricted,
-			ClaimVisibility:    user.Visibility,
-			ClaimActive:        true,
-			ClaimProhibitLogin: false,
-			ClaimCredential:    kind,
+			forgeapi.ClaimLogin:         user.Login,
+			forgeapi.ClaimID:            json.Number(strconv.FormatInt(user.ID, 10)),
+			forgeapi.ClaimEmail:         user.Email,
+			forgeapi.ClaimEmailVerified: verified,
+			forgeapi.ClaimIsAdmin:       user.IsAdmin,
+			ClaimRestricted:             user.Restricted,
+			ClaimVisibility:             user.Visibility,
+			ClaimActive:                 true,
+			ClaimProhibitLogin:          false,
+			ClaimCredential:             kind,
 		},
 	}, nil
 }

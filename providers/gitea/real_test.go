@@ -10,6 +10,7 @@ import (
 
 	"github.com/regbridge/regbridge/providers"
 	"github.com/regbridge/regbridge/providers/gitea/giteatest"
+	"github.com/regbridge/regbridge/providers/internal/forgeapi"
 )
 
 // realWorld is a real Gitea with giteatest's cast and more tokens of bob.
@@ -74,7 +75,7 @@ func TestAgainstRealGitea(t *testing.T) {
 		if want := []string{"pull", "push", "delete"}; !slices.Equal(id.MaxActions, want) {
 			t.Errorf("max actions %v, want %v", id.MaxActions, want)
 		}
-		if id.Claims[ClaimEmailVerified] != true || id.Claims[ClaimIsAdmin] != false || id.Claims[ClaimCredential] != "token" {
+		if id.Claims[forgeapi.ClaimEmailVerified] != true || id.Claims[forgeapi.ClaimIsAdmin] != false || id.Claims[ClaimCredential] != "token" {
 			t.Errorf("claims %v", id.Claims)
 		}
 		if !slices.Contains(id.Grants, "write:package") || !slices.Contains(id.Grants, "read:organization") {

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/regbridge/regbridge/providers/gitlab/gltest"
+	"github.com/regbridge/regbridge/providers/internal/forgeapi"
 )
 
 func TestAPATWithReadAPIAndWriteRegistryLogsInAsTheForgeUserInThreeCalls(t *testing.T) {
@@ -26,8 +27,8 @@ func TestAPATWithReadAPIAndWriteRegistryLogsInAsTheForgeUserInThreeCalls(t *test
 	if !slices.Equal(id.Grants, []string{"read_api", "write_registry"}) {
 		t.Errorf("grants %v", id.Grants)
 	}
-	if id.Claims[ClaimLogin] != "jdoe" || id.Claims[ClaimIsAdmin] != false || id.Claims[ClaimEmailVerified] != true ||
-		id.Claims[ClaimState] != "active" || id.Claims[ClaimTokenKind] != "personal_access_token" || id.Claims[ClaimID].(interface{ String() string }).String() != "7" {
+	if id.Claims[forgeapi.ClaimLogin] != "jdoe" || id.Claims[forgeapi.ClaimIsAdmin] != false || id.Claims[forgeapi.ClaimEmailVerified] != true ||
+		id.Claims[ClaimState] != "active" || id.Claims[ClaimTokenKind] != "personal_access_token" || id.Claims[forgeapi.ClaimID].(interface{ String() string }).String() != "7" {
 		t.Errorf("claims %v", id.Claims)
 	}
 	if id.Expiry.IsZero() || !id.Expiry.After(f.clock.Now()) {

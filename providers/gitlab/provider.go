@@ -58,45 +58,8 @@ func New(id string, cfg Config, deps providers.Deps) (*Provider, error) {
 	if err != nil {
 		return nil, fmt.Errorf("gitlab: provider %q: base_url: %w", id, err)
 	}
-	p := &Provider{id: id, cfg: cfg, api: api, web: web, now: deps.Now, log: deps.Logger}
-	if p.now == nil {
-		p.now = time.Now
-	}
-	if p.log == nil {
-		p.log = slog.New(slog.DiscardHandler)
-	}
+	p := &Provider{id: id, cfg: cfg, api: api, web: web, now: forgeapi.Clock(deps), log: forgeapi.Logger(deps)}
 	return p, nil
-}
-
-// Route claims opaque Basic passwords under the configured usernames
-// (default "*"). The username never chooses the identity.
-func (p *Provider) Route() providers.Route {
-	return providers.Route{Usernames: append([]string(nil), p.cfg.Usernames...)}
-}
-
-// Claims set on every identity.
-const (
-	ClaimLogin            = "login"
-	ClaimID               = "id"
-	ClaimEmail            = "email"
-	ClaimEmailVerified    = "email_verified"
-	ClaimIsAdmin          = "is_admin"
-	ClaimState            = "state"
-	ClaimBot              = "bot"
-	ClaimExternal         = "external"
-	ClaimTwoFactorEnabled = "two_factor_enabled"
-	// ClaimTokenKind is "personal_access_token" or "oauth".
-	ClaimTokenKind = "token_kind"
-)
-
-// PolicyFacts describes the identities this provider returns.
-func (p *Provider) PolicyFacts() providers.PolicyFacts {
-	return providers.PolicyFacts{
-		Type:            "gitlab",
-		Claims:          []string{ClaimLogin, ClaimID, ClaimEmail, ClaimEmailVerified, ClaimIsAdmin, ClaimState, ClaimBot, ClaimExternal, ClaimTwoFactorEnabled, ClaimTokenKind},
-		ImmutableClaims: []string{ClaimID},
-		Forge:           true,
-	}
 }
 
 // PermissionTTL is permission_ttl: how long the bridge reuses one answer
@@ -168,16 +131,16 @@ func (p *Provider) authenticate(ctx context.Context, auth forgeapi.Auth) (provid
 		MaxActions: maxActions,
 		Expiry:     tf.expiry,
 		Claims: map[string]any{
-			ClaimLogin:            u.Username,
-			ClaimID:               json.Number(strconv.FormatInt(u.ID, 10)),
-			ClaimEmail:            u.Email,
-			ClaimEmailVerified:    u.ConfirmedAt != nil && u.Email != "",
-			ClaimIsAdmin:          u.IsAdmin,
-			ClaimState:            u.State,
-			ClaimBot:              u.Bot,
-			ClaimExternal:         u.External,
-			ClaimTwoFactorEnabled: u.TwoFactorEnabled,
-			ClaimTokenKind:        tf.kind,
+			forgeapi.ClaimLogin:         u.Username,
+			forgeapi.ClaimID:            json.Number(strconv.FormatInt(u.ID, 10)),
+			forgeapi.ClaimEmail:         u.Email,
+			forgeapi.ClaimEmailVerified: u.ConfirmedAt != nil && u.Email != "",
+			forgeapi.ClaimIsAdmin:       u.IsAdmin,
+			ClaimState:                  u.State,
+			ClaimBot:                    u.Bot,
+			ClaimExternal:               u.External,
+			ClaimTwoFactorEnabled:       u.TwoFactorEnabled,
+			ClaimTokenKind:              tf.kind,
 		},
 	}, nil
 }
