@@ -116,7 +116,7 @@ func lookupTool(tl tool) (string, error) {
 func needE2E(t *testing.T) {
 	t.Helper()
 	if os.Getenv(envTools) == "" {
-		t.Skipf("skipping end-to-end test: %s is not set (run .ci/install-tools, then set it to <repo>/.e2e-tools/bin)", envTools)
+		t.Skipf("skipping end-to-end test: %s is not set (run .ci/install-tools, then set it to ~/.cache/regbridge/e2e-tools/bin)", envTools)
 	}
 	if buildErr != nil {
 		t.Fatalf("building regbridge: %v", buildErr)
