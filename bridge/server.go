@@ -43,6 +43,8 @@ type Options struct {
 	Reuse ReuseConfig
 	// Tracer opens OpenTelemetry spans; nil turns tracing off at no cost.
 	Tracer trace.Tracer
+	// Catalog bounds the registry reads behind /v2/_catalog and /v1/search.
+	Catalog CatalogConfig
 }
 
 // Server is the token service's HTTP handler.
@@ -55,6 +57,9 @@ type Server struct {
 	mu         sync.Mutex
 	lastReload ReloadStatus
 	reuse      *reuseCache
+
+	catalog       *registryCatalog
+	catalogTokens *catalogTokens
 }
 
 // ReloadStatus reports the last reload attempt, for /readyz.
@@ -90,6 +95,8 @@ func NewServer(st *State, opts Options) *Server {
 	}
 	s := &Server{opts: opts, log: opts.Logger, lastReload: ReloadStatus{Time: opts.Now(), OK: true, Source: "start"}}
 	s.reuse = newReuseCache(opts.Reuse)
+	s.catalog = newRegistryCatalog(opts.Catalog, opts.Now)
+	s.catalogTokens = newCatalogTokens(DefaultCatalogTokens, opts.Now)
 	s.state.Store(st)
 	mux := http.NewServeMux()
 	mux.HandleFunc(opts.TokenPath, s.serveToken)
@@ -97,6 +104,8 @@ func NewServer(st *State, opts Options) *Server {
 	mux.HandleFunc("/.well-known/jwks.json", s.serveJWKS)
 	mux.HandleFunc("/healthz", s.serveHealth)
 	mux.HandleFunc("/readyz", s.serveReady)
+	mux.HandleFunc(CatalogPath, s.serveCatalog)
+	mux.HandleFunc(SearchPath, s.serveSearch)
 	for p, h := range opts.Extra {
 		mux.Handle(p, h)
 	}
