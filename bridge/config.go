@@ -3,7 +3,10 @@ package bridge
 import (
 	"errors"
 	"fmt"
+	"strings"
 	"time"
+
+	"github.com/regbridge/regbridge/providers/upstream"
 )
 
 // Service is one registry this bridge issues tokens for.
@@ -21,6 +24,10 @@ type Service struct {
 	// Registry is "any" (default: distribution 2.8 and 3.x must accept the
 	// tokens) or "v3" (3.x only, which allows PS256 and EdDSA keys).
 	Registry string `yaml:"registry"`
+	// RegistryURL is the registry's base URL (https, or http on loopback),
+	// read for the filtered catalog and search. Empty: this service serves
+	// no catalog.
+	RegistryURL string `yaml:"registry_url"`
 }
 
 // Defaults for a Service.
@@ -74,6 +81,11 @@ func (s Service) Validate() error {
 	default:
 		errs = append(errs, fmt.Errorf("registry: %q is not any or v3", s.Registry))
 	}
+	if s.RegistryURL != "" {
+		if err := checkRegistryURL(s.RegistryURL); err != nil {
+			errs = append(errs, fmt.Errorf("registry_url: %w", err))
+		}
+	}
 	return errors.Join(errs...)
 }
 
@@ -114,4 +126,20 @@ func (c CacheConfig) Validate() error {
 		errs = append(errs, fmt.Errorf("negative_ttl: %s is negative", c.NegativeTTL))
 	}
 	return errors.Join(errs...)
+}
+
+// checkRegistryURL accepts an https base URL (http only on loopback) with no
+// query, fragment or trailing path beyond "/".
+func checkRegistryURL(raw string) error {
+	u, err := upstream.CheckURL(raw, false)
+	if err != nil {
+		return err
+	}
+	if u.RawQuery != "" || u.Fragment != "" {
+		return fmt.Errorf("%q must not carry a query or fragment", raw)
+	}
+	if strings.Trim(u.Path, "/") != "" {
+		return fmt.Errorf("%q must be the registry's base URL, without a path", raw)
+	}
+	return nil
 }

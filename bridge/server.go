@@ -52,6 +52,8 @@ type Options struct {
 	// given one key write one hash for one credential; when empty, a random
 	// key is drawn per process, so hashes correlate within one process only.
 	AuditKey providers.Secret
+	// Catalog bounds the registry reads behind /v2/_catalog and /v1/search.
+	Catalog CatalogConfig
 }
 
 // Server is the token service's HTTP handler.
@@ -66,6 +68,9 @@ type Server struct {
 	lastReload ReloadStatus
 	reuse      *reuseCache
 	draining   atomic.Bool
+
+	catalog       *registryCatalog
+	catalogTokens *catalogTokens
 }
 
 // ReloadStatus reports the last reload attempt, for /readyz.
@@ -107,6 +112,8 @@ func NewServer(st *State, opts Options) *Server {
 		rand.Read(s.auditKey)
 	}
 	s.reuse = newReuseCache(opts.Reuse)
+	s.catalog = newRegistryCatalog(opts.Catalog, opts.Now)
+	s.catalogTokens = newCatalogTokens(DefaultCatalogTokens, opts.Now)
 	s.state.Store(st)
 	mux := http.NewServeMux()
 	mux.HandleFunc(opts.TokenPath, s.serveToken)
@@ -117,6 +124,8 @@ func NewServer(st *State, opts Options) *Server {
 	if len(opts.Discovery.Services) > 0 {
 		mux.HandleFunc(DiscoveryPath, discoveryHandler(opts.Discovery, opts.PublicURL+opts.TokenPath))
 	}
+	mux.HandleFunc(CatalogPath, s.serveCatalog)
+	mux.HandleFunc(SearchPath, s.serveSearch)
 	for p, h := range opts.Extra {
 		mux.Handle(p, h)
 	}

@@ -31,6 +31,8 @@ type issued struct {
 	ttl     time.Duration
 	now     time.Time
 	granted []acl.Scope
+	service string
+	id      providers.Identity
 }
 
 func (s *Server) serveToken(w http.ResponseWriter, r *http.Request) {
@@ -66,6 +68,7 @@ func (s *Server) serveIssue(w http.ResponseWriter, r *http.Request, endpoint, sp
 		s.fail(w, &ev, err)
 		return
 	}
+	s.catalogTokens.remember(req, out)
 	resp := tokenResponse{Token: out.token, AccessToken: out.token, ExpiresIn: int(out.ttl / time.Second),
 		IssuedAt: out.now.UTC().Format(time.RFC3339)}
 	shape(&resp, out)
@@ -100,6 +103,7 @@ func (s *Server) issue(r *http.Request, req *TokenRequest, ev *Event) (*issued, 
 	if s.reuse != nil && !id.Anonymous {
 		out, key, ok := s.reused(ev, svc, id.Subject, dec.Granted, now, ttl)
 		if ok {
+			out.service, out.id = svc.Name, id
 			return out, nil
 		}
 		reuseKey = key
@@ -114,7 +118,7 @@ func (s *Server) issue(r *http.Request, req *TokenRequest, ev *Event) (*issued, 
 		s.reuse.put(reuseKey, mintedToken{token: tok, iat: now, exp: now.Add(ttl)})
 	}
 	ev.Granted = dec.Granted
-	return &issued{token: tok, ttl: ttl, now: now, granted: dec.Granted}, nil
+	return &issued{token: tok, ttl: ttl, now: now, granted: dec.Granted, service: svc.Name, id: id}, nil
 }
 
 // authenticate turns the request's credential into an identity: anonymous

@@ -29,6 +29,9 @@ type Service struct {
 	Name   string // the registry's auth.token.service; becomes `aud`
 	Issuer string // the registry's auth.token.issuer
 	Header string // headerX5C (default) or headerKid
+	// RegistryURL, when set, is the service's registry_url (the registry
+	// regbridge reads for the filtered catalog).
+	RegistryURL string
 }
 
 // BridgeOptions describes the regbridge instance a test starts.
@@ -112,7 +115,11 @@ func startBridge(t *testing.T, opts BridgeOptions) *Bridge {
 			if h == "" {
 				h = headerX5C
 			}
-			fmt.Fprintf(&cfg, "  - {name: %q, issuer: %q, token_ttl: 5m, header: %s}\n", s.Name, s.Issuer, h)
+			extra := ""
+			if s.RegistryURL != "" {
+				extra = fmt.Sprintf(", registry_url: %q", s.RegistryURL)
+			}
+			fmt.Fprintf(&cfg, "  - {name: %q, issuer: %q, token_ttl: 5m, header: %s%s}\n", s.Name, s.Issuer, h, extra)
 		}
 		fmt.Fprintf(&cfg, "keys:\n  - {private_key: %q, certificate: %q}\n", b.Key, b.Cert)
 		cfg.WriteString("providers:\n")

@@ -49,6 +49,7 @@ var (
 	toolOras       = tool{name: "oras", inTools: true, version: []string{"version"}, want: "1.3.6"}
 	toolSkopeo     = tool{name: "skopeo", version: []string{"--version"}, want: "1.9.3"}
 	toolPodman     = tool{name: "podman", version: []string{"--version"}, want: "4.3.1"}
+	toolNginx      = tool{name: "nginx", version: []string{"-v"}, want: "nginx/1.22.1"}
 	toolDocker     = tool{name: "docker", version: []string{"--version"}, want: "28.2.2", optional: true}
 	// The identity servers of the provider scenarios, built by
 	// .ci/install-tools from the modules under testdata/e2e.
