@@ -11,6 +11,18 @@ import (
 	"github.com/regbridge/regbridge/providers"
 )
 
+// docSection returns the part of the markdown doc from heading to the next
+// heading of the same level.
+func docSection(t *testing.T, doc, heading string) string {
+	t.Helper()
+	_, rest, ok := strings.Cut(doc, "\n"+heading+"\n")
+	if !ok {
+		t.Fatalf("heading %q not found", heading)
+	}
+	section, _, _ := strings.Cut(rest, "\n## ")
+	return "\n" + section
+}
+
 // yamlBlock returns the first ```yaml block after heading in the markdown doc.
 func yamlBlock(t *testing.T, doc, heading string) string {
 	t.Helper()
@@ -27,15 +39,15 @@ func yamlBlock(t *testing.T, doc, heading string) string {
 }
 
 func TestTheDocsProviderConfigAndPolicyLoad(t *testing.T) {
-	b, err := os.ReadFile("../../docs/forges-gitea.md")
+	b, err := os.ReadFile("../../docs/forges.md")
 	if err != nil {
 		t.Fatal(err)
 	}
-	doc := string(b)
+	doc := docSection(t, string(b), "## Gitea and Forgejo")
 	var entry struct {
 		Providers []yaml.Node `yaml:"providers"`
 	}
-	if err := yaml.Unmarshal([]byte(yamlBlock(t, doc, "## Provider configuration")), &entry); err != nil {
+	if err := yaml.Unmarshal([]byte(yamlBlock(t, doc, "### Provider configuration")), &entry); err != nil {
 		t.Fatal(err)
 	}
 	if len(entry.Providers) != 1 {
@@ -63,7 +75,7 @@ func TestTheDocsProviderConfigAndPolicyLoad(t *testing.T) {
 	if err != nil {
 		t.Fatalf("New: %v", err)
 	}
-	pol, err := acl.Parse([]byte(yamlBlock(t, doc, "## Policy")), "docs/forges-gitea.md", acl.Options{
+	pol, err := acl.Parse([]byte(yamlBlock(t, doc, "### Policy")), "docs/forges.md", acl.Options{
 		Providers: map[string]providers.PolicyFacts{"forgejo": p.PolicyFacts()},
 		Services:  []string{"registry.example.com"},
 	})

@@ -11,6 +11,18 @@ import (
 	"github.com/regbridge/regbridge/providers"
 )
 
+// docSection returns the part of the markdown doc from heading to the next
+// heading of the same level.
+func docSection(t *testing.T, doc, heading string) string {
+	t.Helper()
+	_, rest, ok := strings.Cut(doc, "\n"+heading+"\n")
+	if !ok {
+		t.Fatalf("heading %q not found", heading)
+	}
+	section, _, _ := strings.Cut(rest, "\n## ")
+	return "\n" + section
+}
+
 // yamlBlock returns the first ```yaml block after heading in the markdown doc.
 func yamlBlock(t *testing.T, doc, heading string) string {
 	t.Helper()
@@ -27,11 +39,11 @@ func yamlBlock(t *testing.T, doc, heading string) string {
 }
 
 func TestTheGitLabDocsProviderEntryBuildsAndItsPolicyPassesItsTests(t *testing.T) {
-	b, err := os.ReadFile("../../docs/forges-gitlab.md")
+	b, err := os.ReadFile("../../docs/forges.md")
 	if err != nil {
 		t.Fatal(err)
 	}
-	doc := string(b)
+	doc := docSection(t, string(b), "## GitLab (gitlab.com and self-managed)")
 	var entry struct {
 		Providers []yaml.Node `yaml:"providers"`
 	}
@@ -63,7 +75,7 @@ func TestTheGitLabDocsProviderEntryBuildsAndItsPolicyPassesItsTests(t *testing.T
 	if err != nil {
 		t.Fatalf("New: %v", err)
 	}
-	pol, err := acl.Parse([]byte(yamlBlock(t, doc, "### Policy")), "docs/forges-gitlab.md", acl.Options{
+	pol, err := acl.Parse([]byte(yamlBlock(t, doc, "### Policy")), "docs/forges.md", acl.Options{
 		Providers: map[string]providers.PolicyFacts{"gitlab": p.PolicyFacts()},
 		Services:  []string{"registry.example.com"},
 	})

@@ -2,7 +2,7 @@ package giteatest
 
 import "testing"
 
-// RegistryScopes are the scopes docs/forges-gitea.md tells users to give a
+// RegistryScopes are the scopes docs/forges.md tells users to give a
 // registry token.
 const RegistryScopes = "read:user,read:organization,read:repository,write:package"
 
