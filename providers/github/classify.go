@@ -1,6 +1,7 @@
 package github
 
 import (
+	"errors"
 	"fmt"
 	"net/http"
 	"strings"
@@ -81,4 +82,15 @@ func message(body []byte) string {
 	}
 	m, _ := obj["message"].(string)
 	return clip(m)
+}
+
+// withHint gives an unavailable error from forgeapi's transport layer
+// (connection refused, timeout, reset, redirect, oversized body), which
+// carries no retry hint, the default one.
+func withHint(err error) error {
+	var ue *providers.UnavailableError
+	if errors.As(err, &ue) && ue.RetryAfter <= 0 {
+		ue.RetryAfter = forgeapi.DefaultRetryAfter
+	}
+	return err
 }

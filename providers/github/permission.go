@@ -44,7 +44,7 @@ func (p *Provider) RepositoryPermission(ctx context.Context, cred providers.Cred
 		return providers.PermissionNone, nil
 	}
 	if err != nil {
-		return providers.PermissionNone, fmt.Errorf("github: permission: %w", err)
+		return providers.PermissionNone, fmt.Errorf("github: permission: %w", withHint(err))
 	}
 	switch {
 	case resp.Status == http.StatusOK:

@@ -143,7 +143,7 @@ func (p *Provider) Authenticate(ctx context.Context, cred providers.Credential) 
 	}
 	resp, err := p.api.Get(ctx, auth, "/user", nil)
 	if err != nil {
-		return providers.Identity{}, fmt.Errorf("github: authenticate: %w", err)
+		return providers.Identity{}, fmt.Errorf("github: authenticate: %w", withHint(err))
 	}
 	if resp.Status != http.StatusOK {
 		return providers.Identity{}, fmt.Errorf("github: authenticate: %w", p.refusal("GET /user", resp))
@@ -256,6 +256,7 @@ func (p *Provider) groups(ctx context.Context, auth forgeapi.Auth) ([]string, er
 			return nil
 		})
 		if err != nil {
+			err = withHint(err)
 			if !errors.Is(err, providers.ErrUnavailable) && !errors.Is(err, providers.ErrInvalidCredential) {
 				// forgeapi's page cap: the user is in more than max_pages pages.
 				err = fmt.Errorf("%w (raise max_pages): %w", err, providers.ErrInvalidCredential)
