@@ -16,6 +16,7 @@ import (
 	"github.com/regbridge/regbridge/bridge"
 	"github.com/regbridge/regbridge/providers"
 	"github.com/regbridge/regbridge/providers/authority"
+	"github.com/regbridge/regbridge/providers/github"
 	"github.com/regbridge/regbridge/providers/oidc"
 	"github.com/regbridge/regbridge/providers/sourcehut"
 	"github.com/regbridge/regbridge/providers/static"
@@ -49,6 +50,7 @@ func providerFactories() map[string]factory {
 		"sourcehut": adapt(sourcehut.New),
 		"oidc":      adapt(oidc.New),
 		"authority": adapt(authority.New),
+		"github":    adapt(github.New),
 	}
 }
 

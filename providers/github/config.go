@@ -70,7 +70,7 @@ const (
 
 func kind(host string) instance {
 	switch {
-	case host == "github.com":
+	case host == "github.com" || host == "api.github.com":
 		return dotCom
 	case strings.HasSuffix(host, ".ghe.com"):
 		return dataResidency

@@ -89,7 +89,7 @@ func TestThePrimaryLimitAnswers403Or429UntilTheWindowResets(t *testing.T) {
 func TestPagesAreCappedAt100AndLinkedWithAbsoluteURLs(t *testing.T) {
 	s, _ := newWorld(t, Options{Enterprise: true})
 	for i := 0; i < 150; i++ {
-		s.AddOrg("org" + string(rune('a'+i/26)) + string(rune('a'+i%26)), "alice")
+		s.AddOrg("org"+string(rune('a'+i/26))+string(rune('a'+i%26)), "alice")
 	}
 	tok := s.Classic("alice", "read:org")
 	resp, _, items := get(t, s.APIURL()+"/user/orgs?per_page=500", tok)
