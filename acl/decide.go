@@ -32,10 +32,16 @@ type Forbidden struct {
 	Reason string `json:"reason"`
 }
 
-// hit is an entry that matched a requested scope.
+// hit is an entry that matched a requested scope, with the actions the
+// forge allows through it (every action for items that do not mirror a
+// forge).
 type hit struct {
-	e *entry
+	e    *entry
+	mask uint8
 }
+
+// allowBits are the actions an allow hit grants.
+func (h hit) allowBits() uint8 { return h.e.actions & h.mask }
 
 // scopeResult is the outcome for one requested scope.
 type scopeResult struct {
@@ -77,7 +83,7 @@ func (p *Policy) Decide(id providers.Identity, service string, req []Scope) Deci
 			if catalog || e.matches(&id, segs, func(reason string) {
 				d.Dropped = append(d.Dropped, e.rule.id+": "+reason)
 			}) {
-				hits = append(hits, hit{e})
+				hits = append(hits, hit{e, e.forgeMask(&id, sc.Name)})
 			}
 		})
 		res := evalScope(sc, hits, capBits)
@@ -173,7 +179,7 @@ func evalScope(sc Scope, hits []hit, capBits uint8) scopeResult {
 		if h.e.rule.deny {
 			deny |= denyBits(h.e.actions)
 		} else {
-			allow |= h.e.actions
+			allow |= h.allowBits()
 		}
 	}
 	granted := allow & req &^ deny & capBits
@@ -191,7 +197,7 @@ func evalScope(sc Scope, hits []hit, capBits uint8) scopeResult {
 	for _, h := range hits {
 		r := h.e.rule
 		switch {
-		case !r.deny && h.e.actions&granted != 0:
+		case !r.deny && h.allowBits()&granted != 0:
 			res.contrib = append(res.contrib, r)
 		case r.deny && denyBits(h.e.actions)&req != 0:
 			res.contrib = append(res.contrib, r)

@@ -19,6 +19,7 @@ func exampleOptions() Options {
 			"github": {Type: "oidc", Preset: "github-actions", SharedIssuer: true, CI: true,
 				ImmutableClaims: []string{"repository_owner_id", "repository_id"},
 				TriggerClaims:   []string{"event_name", "ref_protected"}},
+			"forgejo": {Type: "forgejo", Forge: true, Claims: []string{"login", "id", "email_verified", "is_admin"}},
 		},
 		Services: []string{"registry.example.com"},
 	}

@@ -87,9 +87,16 @@ func (p *Policy) Explain(id providers.Identity, service string, req []Scope) Exp
 				}
 				if ok {
 					re.Matched = true
-					bits |= e.actions
+					mask := bitAll
+					if !catalog {
+						mask = e.forgeMask(&id, sc.Name)
+						if note := forgeNote(e, &id, sc.Name); note != "" {
+							re.Failed = append(re.Failed, note)
+						}
+					}
+					bits |= e.actions & mask
 					if re.Applies {
-						hits = append(hits, hit{e})
+						hits = append(hits, hit{e, mask})
 					}
 				}
 			}

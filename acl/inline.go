@@ -122,7 +122,7 @@ func (pr *parser) scopes(n *yaml.Node, test, what string) ([]Scope, bool) {
 }
 
 func (pr *parser) identity(n *yaml.Node, t *inlineTest) bool {
-	keys := pr.mapping(n, "identity", "provider", "anonymous", "subject", "username", "groups", "grants", "claims", "max_actions")
+	keys := pr.mapping(n, "identity", "provider", "anonymous", "subject", "username", "groups", "grants", "claims", "max_actions", "repositories")
 	if keys == nil {
 		return false
 	}
@@ -164,6 +164,10 @@ func (pr *parser) identity(n *yaml.Node, t *inlineTest) bool {
 		if id.MaxActions == nil {
 			id.MaxActions = []string{}
 		}
+	}
+	if v, ok := keys["repositories"]; ok {
+		id.Repositories = pr.repositories(v, t.name)
+		good = good && id.Repositories != nil
 	}
 	if v, ok := keys["claims"]; ok {
 		if v.Kind != yaml.MappingNode {

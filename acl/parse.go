@@ -322,7 +322,7 @@ func (pr *parser) entries(r *rule, n *yaml.Node, what string) {
 		return
 	}
 	for _, c := range n.Content {
-		keys := pr.mapping(c, what+" item", "repository", "registry", "actions")
+		keys := pr.mapping(c, what+" item", "repository", "registry", "actions", "forge")
 		if keys == nil {
 			continue
 		}
@@ -358,6 +358,9 @@ func (pr *parser) entries(r *rule, n *yaml.Node, what string) {
 			continue
 		}
 		e.actions = pr.actions(r, e, keys["actions"], c.Line)
+		if v, ok := keys["forge"]; ok {
+			pr.forge(r, e, v)
+		}
 		if e.actions != 0 {
 			r.entries = append(r.entries, e)
 		}

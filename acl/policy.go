@@ -34,6 +34,8 @@ type Policy struct {
 	index  *index
 	// defaultService is the service inline tests use when they name none.
 	defaultService string
+	// hasForge is true when an item mirrors forge permissions.
+	hasForge bool
 }
 
 // Action bits.
@@ -69,6 +71,9 @@ type entry struct {
 	catalog bool
 	repo    *pattern
 	actions uint8
+	// forge, when set, intersects actions with the forge's permission on
+	// the forge repository the mode names.
+	forge forgeMode
 }
 
 // Load reads and validates a policy file, runs its lints and inline tests.
@@ -103,6 +108,11 @@ func Parse(data []byte, filename string, opts Options) (*Policy, error) {
 		p.defaultService = opts.Services[0]
 	}
 	p.index = buildIndex(p.rules)
+	for _, r := range p.rules {
+		for _, e := range r.entries {
+			p.hasForge = p.hasForge || e.forge != forgeOff
+		}
+	}
 	for _, f := range p.RunTests() {
 		ps.add(f.Line, "test-failed", "fix the rules or the test's expectation", "inline test %q: %s", f.Name, f.Message)
 	}

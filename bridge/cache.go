@@ -25,6 +25,8 @@ type CredentialCache struct {
 	negativeTTL time.Duration
 	now         func() time.Time
 	group       singleflight.Group
+	// perms holds forge answers about repositories, per credential.
+	perms *permissionCache
 
 	hits, misses, evictions atomic.Uint64
 }
@@ -38,7 +40,7 @@ type cacheEntry struct {
 // NewCredentialCache returns a cache sized by cfg (defaults applied by the
 // caller). A size of 0 disables caching but keeps the singleflight.
 func NewCredentialCache(cfg CacheConfig, now func() time.Time) *CredentialCache {
-	c := &CredentialCache{ttl: cfg.TTL, negativeTTL: cfg.NegativeTTL, now: now}
+	c := &CredentialCache{ttl: cfg.TTL, negativeTTL: cfg.NegativeTTL, now: now, perms: newPermissionCache(cfg.Size, now)}
 	if cfg.Size > 0 {
 		c.lru, _ = lru.NewWithEvict(cfg.Size, func([32]byte, cacheEntry) { c.evictions.Add(1) })
 	}
@@ -114,6 +116,14 @@ func (c *CredentialCache) authenticate(ctx context.Context, key [32]byte, reg *R
 	})
 	id, _ = v.(providers.Identity)
 	return id, false, err
+}
+
+// forget drops the cached identity for key when err is a definite
+// rejection (a forge that refuses the credential it accepted at login).
+func (c *CredentialCache) forget(key [32]byte, err error) {
+	if c.lru != nil && errors.Is(err, providers.ErrInvalidCredential) && !errors.Is(err, providers.ErrUnavailable) {
+		c.lru.Remove(key)
+	}
 }
 
 func (c *CredentialCache) get(key [32]byte) (cacheEntry, bool) {

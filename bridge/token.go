@@ -160,6 +160,9 @@ func (s *Server) authenticate(ctx context.Context, st *State, r *http.Request, r
 	if req.Account != "" && reg.route.Users != nil && reg.route.Users(cred.Username) && req.Account != cred.Username {
 		return providers.Identity{}, badRequest("account %q does not match the authenticated user", req.Account)
 	}
+	if id, err = s.withForgePermissions(ctx, st, reg, cred, key, id, ev.Service, req.Scopes); err != nil {
+		return providers.Identity{}, err
+	}
 	ev.Subject = id.Subject
 	return id, nil
 }

@@ -75,6 +75,7 @@ func explainCommand() *cli.Command {
 			&cli.StringSliceFlag{Name: "groups", Usage: "groups of the identity (repeat or comma-separate)"},
 			&cli.StringSliceFlag{Name: "grants", Usage: "upstream grant strings (repeat)"},
 			&cli.StringFlag{Name: "claims", Usage: "JSON file of verified claims"},
+			&cli.StringSliceFlag{Name: "repository", Usage: "a forge's permission on a forge repository, ORG/REPO=none|read|write|admin (repeat)"},
 			&cli.StringFlag{Name: "service", Usage: "service name (default: the only one configured)"},
 			&cli.BoolFlag{Name: "json", Usage: "print JSON"},
 		},
@@ -114,6 +115,9 @@ func runExplain(c *cli.Context) error {
 			return fmt.Errorf("--claims %s: %w", f, err)
 		}
 	}
+	if id.Repositories, err = parseRepositoryFlags(c.StringSlice("repository")); err != nil {
+		return err
+	}
 	service := c.String("service")
 	if service == "" && cfg != nil {
 		svc, err := pickService(cfg, "")
@@ -130,6 +134,24 @@ func runExplain(c *cli.Context) error {
 	}
 	fmt.Fprint(c.App.Writer, ex.String())
 	return nil
+}
+
+// parseRepositoryFlags reads --repository ORG/REPO=PERMISSION values: the
+// forge's answers explain assumes for forge: items.
+func parseRepositoryFlags(in []string) (map[string]providers.Permission, error) {
+	if len(in) == 0 {
+		return nil, nil
+	}
+	out := make(map[string]providers.Permission, len(in))
+	for _, v := range in {
+		repo, level, ok := strings.Cut(v, "=")
+		perm, known := providers.ParsePermission(level)
+		if !ok || repo == "" || !known {
+			return nil, fmt.Errorf("--repository %q: write ORG/REPO=none|read|write|admin", v)
+		}
+		out[repo] = perm
+	}
+	return out, nil
 }
 
 func splitList(in []string) []string {

@@ -115,3 +115,20 @@ func TestRegistryConfigPrintsAStanzaToPaste(t *testing.T) {
 		t.Errorf("jwks: %v\n%s", err, out)
 	}
 }
+
+func TestExplainTakesTheForgesAnswerPerRepository(t *testing.T) {
+	pol := "../../testdata/policies/forge.yaml"
+	out, err := run(t, "explain", "--policy", pol, "--provider", "forgejo", "--username", "alice",
+		"--repository", "acme/app=read", "repository:acme/app:pull,push")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"forge: read on acme/app allows pull", "=> repository:acme/app:pull"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("missing %q in:\n%s", want, out)
+		}
+	}
+	if _, err := run(t, "explain", "--policy", pol, "--provider", "forgejo", "--repository", "acme/app=owner", "repository:acme/app:pull"); err == nil || !strings.Contains(err.Error(), "ORG/REPO=none|read|write|admin") {
+		t.Fatalf("err = %v, want the accepted form named", err)
+	}
+}
