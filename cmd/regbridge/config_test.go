@@ -114,7 +114,7 @@ providers:
 	for _, want := range []string{
 		path + ":8: unknown key extra_key",
 		"id must be lower-case",
-		`unknown type "nope" (known: authority, oidc, sourcehut, static)`,
+		`unknown type "nope" (known: authority, `,
 	} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("missing %q in:\n%v", want, err)
