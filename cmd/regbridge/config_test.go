@@ -114,7 +114,7 @@ providers:
 	for _, want := range []string{
 		path + ":8: unknown key extra_key",
 		"id must be lower-case",
-		`unknown type "nope" (known: authority, forgejo, gitea, gitlab, oidc, sourcehut, static)`,
+		`unknown type "nope" (known: authority, forgejo, gitea, github, gitlab, oidc, sourcehut, static)`,
 	} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("missing %q in:\n%v", want, err)

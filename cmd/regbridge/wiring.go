@@ -17,6 +17,7 @@ import (
 	"github.com/regbridge/regbridge/providers"
 	"github.com/regbridge/regbridge/providers/authority"
 	"github.com/regbridge/regbridge/providers/gitea"
+	"github.com/regbridge/regbridge/providers/github"
 	"github.com/regbridge/regbridge/providers/gitlab"
 	"github.com/regbridge/regbridge/providers/oidc"
 	"github.com/regbridge/regbridge/providers/sourcehut"
@@ -64,6 +65,7 @@ func providerFactories() map[string]factory {
 		"gitea":     adapt(gitea.New),
 		"forgejo":   adapt(gitea.NewForgejo),
 		"gitlab":    adapt(gitlab.New),
+		"github":    adapt(github.New),
 	}
 }
 

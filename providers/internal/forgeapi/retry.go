@@ -49,7 +49,8 @@ func clampRetry(d time.Duration) time.Duration {
 	case d > MaxRetryAfter:
 		return MaxRetryAfter
 	}
-	return d.Round(time.Second)
+	// Round up: a client told to retry early only meets the limit again.
+	return (d + time.Second - 1).Truncate(time.Second)
 }
 
 // RateLimited reports whether an answer is a rate-limit refusal: 429, or a
