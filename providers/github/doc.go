@@ -29,5 +29,5 @@
 // Requests go to the API root that base_url maps to (see Config) and
 // nowhere else, through forgeapi (x/oauth2 transport, timeouts, capped
 // strict JSON, pagination links confined to the API root). See
-// docs/forges-github.md.
+// docs/forges.md.
 package github

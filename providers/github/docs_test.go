@@ -11,6 +11,18 @@ import (
 	"github.com/regbridge/regbridge/providers"
 )
 
+// docSection returns the part of the markdown doc from heading to the next
+// heading of the same level.
+func docSection(t *testing.T, doc, heading string) string {
+	t.Helper()
+	_, rest, ok := strings.Cut(doc, "\n"+heading+"\n")
+	if !ok {
+		t.Fatalf("heading %q not found", heading)
+	}
+	section, _, _ := strings.Cut(rest, "\n## ")
+	return "\n" + section
+}
+
 // yamlBlock returns the first ```yaml block after heading in the markdown doc.
 func yamlBlock(t *testing.T, doc, heading string) string {
 	t.Helper()
@@ -27,11 +39,11 @@ func yamlBlock(t *testing.T, doc, heading string) string {
 }
 
 func TestTheDocsProviderConfigAndPolicyLoad(t *testing.T) {
-	b, err := os.ReadFile("../../docs/forges-github.md")
+	b, err := os.ReadFile("../../docs/forges.md")
 	if err != nil {
 		t.Fatal(err)
 	}
-	doc := string(b)
+	doc := docSection(t, string(b), "## GitHub (github.com and GitHub Enterprise Server)")
 	var entry struct {
 		Providers []yaml.Node `yaml:"providers"`
 	}
@@ -63,7 +75,7 @@ func TestTheDocsProviderConfigAndPolicyLoad(t *testing.T) {
 	if err != nil {
 		t.Fatalf("New: %v", err)
 	}
-	if _, err := acl.Parse([]byte(yamlBlock(t, doc, "### A policy that mirrors repository permissions")), "docs/forges-github.md", acl.Options{
+	if _, err := acl.Parse([]byte(yamlBlock(t, doc, "### A policy that mirrors repository permissions")), "docs/forges.md", acl.Options{
 		Providers: map[string]providers.PolicyFacts{"github": p.PolicyFacts()},
 		Services:  []string{"registry.example.com"},
 	}); err != nil {
