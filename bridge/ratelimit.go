@@ -103,16 +103,16 @@ func (a *AbuseControl) settle(ctx context.Context, r *http.Request, req *TokenRe
 // enterProvider admits one provider call of a cache miss: the provider
 // failure limit, then the concurrency bound. release must be called when
 // the call returns. Without an admission in ctx it admits at once.
-func enterProvider(ctx context.Context, provider string) (release func(), err error) {
+func enterProvider(ctx context.Context, reg *Registered) (release func(), err error) {
 	adm, _ := ctx.Value(admissionKey{}).(*admission)
 	if adm == nil {
 		return func() {}, nil
 	}
 	a := adm.a
-	if err := a.take(ctx, limitFailuresPerProvider, a.cfg.FailuresPerProvider, providerKey(provider), 0); err != nil {
+	if err := a.take(ctx, limitFailuresPerProvider, a.cfg.FailuresPerProvider, providerKey(reg.ID), 0); err != nil {
 		return nil, err
 	}
-	return a.gate(provider).enter(ctx)
+	return a.gate(reg).enter(ctx)
 }
 
 // take runs one limit check; a limit that is off allows everything.
@@ -131,11 +131,13 @@ func (a *AbuseControl) take(ctx context.Context, name string, l Limit, key strin
 	return nil
 }
 
-func (a *AbuseControl) gate(provider string) *gate {
-	if g, ok := a.gates.Load(provider); ok {
+// gate is the concurrency gate of reg; providers of local accounts hash
+// passwords on this machine's cores.
+func (a *AbuseControl) gate(reg *Registered) *gate {
+	if g, ok := a.gates.Load(reg.ID); ok {
 		return g.(*gate)
 	}
-	g, _ := a.gates.LoadOrStore(provider, newGate(provider, a.cfg.Concurrency))
+	g, _ := a.gates.LoadOrStore(reg.ID, newGate(reg.ID, reg.route.Users != nil, a.cfg.Concurrency))
 	return g.(*gate)
 }
 

@@ -35,12 +35,17 @@ const (
 
 // ConcurrencyConfig bounds the provider calls of credential cache misses.
 type ConcurrencyConfig struct {
-	// PerProvider is the number of provider calls (bcrypt compares,
-	// upstream requests) in flight per provider (default GOMAXPROCS; -1
-	// turns the bound off).
-	PerProvider int `yaml:"per_provider"`
-	// Queue is how many more may wait for a slot (default 4 × PerProvider);
-	// beyond it a request is answered 503 at once.
+	// PasswordHashing is the number of calls in flight per provider of
+	// local accounts (static users: one bcrypt compare each), by default
+	// half the cores (GOMAXPROCS/2, at least 1), so that cached requests
+	// keep the other half; -1 turns the bound off.
+	PasswordHashing int `yaml:"password_hashing"`
+	// Upstream is the number of calls in flight per provider that asks a
+	// remote service (OIDC, forges), by default 16 × GOMAXPROCS: those
+	// calls wait on the network, not on a core; -1 turns the bound off.
+	Upstream int `yaml:"upstream"`
+	// Queue is how many more may wait for a slot, per provider (default 4
+	// × its slots); beyond it a request is answered 503 at once.
 	Queue int `yaml:"queue"`
 	// MaxWait bounds the wait in the queue (default 1s).
 	MaxWait time.Duration `yaml:"max_wait"`
@@ -120,11 +125,11 @@ func (c RateLimitConfig) WithDefaults() RateLimitConfig {
 		}
 	}
 	cc := &c.Concurrency
-	if cc.PerProvider == 0 {
-		cc.PerProvider = runtime.GOMAXPROCS(0)
+	if cc.PasswordHashing == 0 {
+		cc.PasswordHashing = max(1, runtime.GOMAXPROCS(0)/2)
 	}
-	if cc.Queue == 0 && cc.PerProvider > 0 {
-		cc.Queue = 4 * cc.PerProvider
+	if cc.Upstream == 0 {
+		cc.Upstream = 16 * runtime.GOMAXPROCS(0)
 	}
 	if cc.MaxWait == 0 {
 		cc.MaxWait = time.Second

@@ -18,10 +18,18 @@ type gate struct {
 	refused  atomic.Uint64
 }
 
-func newGate(provider string, cfg ConcurrencyConfig) *gate {
+// newGate is the gate of a provider: of local accounts (hashing) or not.
+func newGate(provider string, hashing bool, cfg ConcurrencyConfig) *gate {
+	slots := cfg.Upstream
+	if hashing {
+		slots = cfg.PasswordHashing
+	}
 	g := &gate{provider: provider, queue: int64(cfg.Queue), maxWait: cfg.MaxWait}
-	if cfg.PerProvider > 0 {
-		g.slots = make(chan struct{}, cfg.PerProvider)
+	if g.queue == 0 {
+		g.queue = 4 * int64(max(slots, 0))
+	}
+	if slots > 0 {
+		g.slots = make(chan struct{}, slots)
 	}
 	return g
 }

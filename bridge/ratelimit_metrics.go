@@ -86,10 +86,11 @@ func (a *AbuseControl) ReadyDetail(context.Context) any {
 	}
 	s := a.stores
 	d := map[string]any{
-		"enabled":        true,
-		"store":          "memory",
-		"on_state_error": a.cfg.OnStateError,
-		"concurrency":    a.cfg.Concurrency.PerProvider,
+		"enabled":                true,
+		"store":                  "memory",
+		"on_state_error":         a.cfg.OnStateError,
+		"password_hashing_slots": a.cfg.Concurrency.PasswordHashing,
+		"upstream_slots":         a.cfg.Concurrency.Upstream,
 	}
 	if s.shared != nil {
 		d["store"] = "shared"

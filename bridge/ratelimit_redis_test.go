@@ -30,9 +30,13 @@ func TestTwoReplicasSharingRedisEnforceOneBudget(t *testing.T) {
 		{"per address", func(c *RateLimitConfig) { c.PerAddress = Limit{Requests: 1, Per: time.Hour, Burst: 6} },
 			func(e *testEnv, i int) int { return e.from("198.51.100.7:1", pullPublic, "", "").Code }},
 		{"failures per user", func(c *RateLimitConfig) { c.FailuresPerUser = Limit{Requests: 1, Per: time.Hour, Burst: 6} },
-			func(e *testEnv, i int) int { return e.from("198.51.100.8:1", pullAlice, "alice", fmt.Sprintf("g%d", i)).Code }},
+			func(e *testEnv, i int) int {
+				return e.from("198.51.100.8:1", pullAlice, "alice", fmt.Sprintf("g%d", i)).Code
+			}},
 		{"per identity", func(c *RateLimitConfig) { c.PerIdentity = Limit{Requests: 1, Per: time.Hour, Burst: 6} },
-			func(e *testEnv, i int) int { return e.from(fmt.Sprintf("203.0.113.%d:1", i), pullAlice, "bob", "bob-pw").Code }},
+			func(e *testEnv, i int) int {
+				return e.from(fmt.Sprintf("203.0.113.%d:1", i), pullAlice, "bob", "bob-pw").Code
+			}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

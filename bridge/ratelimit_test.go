@@ -34,7 +34,7 @@ var off = Limit{Requests: -1}
 // onlyLimit is a configuration with every limit off but the ones set.
 func onlyLimit(set func(*RateLimitConfig)) RateLimitConfig {
 	c := RateLimitConfig{PerAddress: off, FailuresPerUser: off, FailuresPerProvider: off, PerIdentity: off,
-		Concurrency: ConcurrencyConfig{PerProvider: -1}}
+		Concurrency: ConcurrencyConfig{PasswordHashing: -1, Upstream: -1}}
 	set(&c)
 	return c
 }
@@ -185,7 +185,7 @@ func TestTheProviderFailureLimitRefusesCacheMissesButNotCachedCredentials(t *tes
 
 func TestProviderCallsBeyondTheBoundAndQueueGet503AtOnce(t *testing.T) {
 	e := limitedEnv(t, onlyLimit(func(c *RateLimitConfig) {
-		c.Concurrency = ConcurrencyConfig{PerProvider: 1, Queue: 1, MaxWait: time.Minute}
+		c.Concurrency = ConcurrencyConfig{PasswordHashing: 1, Queue: 1, MaxWait: time.Minute}
 	}), nil)
 	release := make(chan struct{})
 	var started atomic.Int64
@@ -195,7 +195,7 @@ func TestProviderCallsBeyondTheBoundAndQueueGet503AtOnce(t *testing.T) {
 	for i := range 2 {
 		go func() { done <- e.from("203.0.113.5:1", pullAlice, "alice", fmt.Sprintf("pw-%d", i)).Code }()
 	}
-	waitFor(t, func() bool { return started.Load() == 1 && e.srv.opts.Abuse.gate("users").waiting.Load() == 1 })
+	waitFor(t, func() bool { return started.Load() == 1 && e.srv.opts.Abuse.gate(st.router.all[0]).waiting.Load() == 1 })
 	start := time.Now()
 	w := e.from("203.0.113.5:1", pullAlice, "alice", "pw-third")
 	if w.Code != http.StatusServiceUnavailable || w.Header().Get("Retry-After") == "" {
