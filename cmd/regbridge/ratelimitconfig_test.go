@@ -2,6 +2,8 @@ package main
 
 import (
 	"log/slog"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -75,5 +77,31 @@ rate_limits: {trusted_proxies: [nonsense]}
 	}
 	if !found {
 		t.Fatal("regbridge_rate_limited_total is not on the metrics registry")
+	}
+}
+
+func TestTheRateLimitsExampleInDocsAbuseLoads(t *testing.T) {
+	raw, err := os.ReadFile(filepath.Join("..", "..", "docs", "abuse.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, rest, ok := strings.Cut(string(raw), "```yaml\n")
+	block, _, ok2 := strings.Cut(rest, "```")
+	if !ok || !ok2 {
+		t.Fatal("docs/abuse.md has no yaml block")
+	}
+	src := "services: [{name: r, issuer: i}]\nkeys: [{private_key: k.pem}]\npolicy: p.yaml\n" + block
+	cfg, err := parseConfig([]byte(src), "regbridge.yaml", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, want := cfg.RateLimits, (bridge.RateLimitConfig{}).WithDefaults()
+	for _, l := range []*bridge.Limit{&got.PerAddress, &got.FailuresPerUser, &got.FailuresPerProvider, &got.PerIdentity,
+		&want.PerAddress, &want.FailuresPerUser, &want.FailuresPerProvider, &want.PerIdentity} {
+		l.OnStateError = ""
+	}
+	if got.PerAddress != want.PerAddress || got.FailuresPerUser != want.FailuresPerUser ||
+		got.FailuresPerProvider != want.FailuresPerProvider || got.PerIdentity != want.PerIdentity {
+		t.Errorf("the example's limits %+v are not the defaults %+v it claims", got, want)
 	}
 }
