@@ -104,7 +104,12 @@ func (c *CredentialCache) authenticate(ctx context.Context, key [32]byte, reg *R
 		if e, ok := c.get(key); ok {
 			return e.id, e.err
 		}
+		release, err := enterProvider(ctx, reg)
+		if err != nil {
+			return providers.Identity{}, err
+		}
 		id, err := reg.Provider.Authenticate(context.WithoutCancel(ctx), cred)
+		release()
 		if err == nil {
 			id.Provider = reg.ID
 		}

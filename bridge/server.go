@@ -54,6 +54,8 @@ type Options struct {
 	AuditKey providers.Secret
 	// Catalog bounds the registry reads behind /v2/_catalog and /v1/search.
 	Catalog CatalogConfig
+	// Abuse applies rate limits and the provider concurrency bound (nil: none).
+	Abuse *AbuseControl
 }
 
 // Server is the token service's HTTP handler.

@@ -83,8 +83,12 @@ func (s *Server) issue(r *http.Request, req *TokenRequest, ev *Event) (*issued, 
 		return nil, err
 	}
 	ev.Service = svc.Name
-	id, err := s.authenticate(r.Context(), st, r, req, ev)
+	actx, err := s.opts.Abuse.admit(r, req)
 	if err != nil {
+		return nil, err
+	}
+	id, err := s.authenticate(actx, st, r, req, ev)
+	if err = s.opts.Abuse.settle(actx, r, req, ev, id, err); err != nil {
 		return nil, err
 	}
 	now := s.opts.Now()
@@ -257,6 +261,9 @@ func (s *Server) fail(w http.ResponseWriter, ev *Event, err error) {
 		ev.Outcome = OutcomeRejected
 		if he.status >= 500 {
 			ev.Outcome = OutcomeError
+		}
+		if limitedOutcome(he.reason) {
+			ev.Outcome = OutcomeLimited
 		}
 	}
 	ev.Status, ev.Reason = he.status, he.reason

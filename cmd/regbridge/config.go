@@ -43,6 +43,8 @@ type Config struct {
 	Shutdown ShutdownConfig `yaml:"shutdown"`
 	// Discovery is the public metadata served for credential helpers.
 	Discovery bridge.Discovery `yaml:"discovery"`
+	// RateLimits bounds requests per client, credential and identity (off by default).
+	RateLimits bridge.RateLimitConfig `yaml:"rate_limits"`
 
 	file  string
 	lines map[string]int
@@ -231,6 +233,7 @@ func (c *Config) validate(root *yaml.Node) error {
 		p = append(p, c.at("tls", "tls.client_ca needs tls.certificate and tls.private_key"))
 	}
 	p = append(p, c.discoveryProblems()...)
+	p = append(p, c.rateLimitProblems()...)
 	for _, e := range c.State.problems() {
 		p = append(p, c.at("state", "%s", e))
 	}

@@ -111,6 +111,11 @@ func newRuntime(cfg *Config, env map[string]string, log *slog.Logger, now func()
 		replay.close()
 		return nil, err
 	}
+	abuse, err := newAbuseControl(cfg, replay, now, rt.obs)
+	if err != nil {
+		replay.close()
+		return nil, err
+	}
 	rt.srv = bridge.NewServer(st, bridge.Options{
 		PublicURL: cfg.PublicURL,
 		TokenPath: cfg.TokenPath,
@@ -123,8 +128,10 @@ func newRuntime(cfg *Config, env map[string]string, log *slog.Logger, now func()
 		Tracer:    rt.obs.tracer(),
 		Discovery: cfg.Discovery,
 		AuditKey:  rt.obs.auditKey,
+		Abuse:     abuse,
 		ReadyDetail: map[string]func(context.Context) any{
-			"state": func(ctx context.Context) any { return rt.replay.readyDetail(ctx) },
+			"state":       func(ctx context.Context) any { return rt.replay.readyDetail(ctx) },
+			"rate_limits": abuse.ReadyDetail,
 		},
 	})
 	rt.obs.attach(rt.srv)
