@@ -164,12 +164,19 @@ func (c *Client) withToken(auth Auth) *http.Client {
 		base = http.DefaultTransport
 	}
 	cp := *c.http
-	cp.Transport = &oauth2.Transport{
+	cp.Transport = roundTripper{&oauth2.Transport{
 		Source: oauth2.StaticTokenSource(&oauth2.Token{AccessToken: auth.Token.Reveal(), TokenType: typ}),
 		Base:   base,
-	}
+	}}
 	return &cp
 }
+
+// roundTripper hides oauth2.Transport's deprecated CancelRequest, which
+// net/http would otherwise call (and which logs a warning) on a timeout;
+// cancellation goes through the request context.
+type roundTripper struct{ rt http.RoundTripper }
+
+func (t roundTripper) RoundTrip(r *http.Request) (*http.Response, error) { return t.rt.RoundTrip(r) }
 
 // scrub keeps a transport error's kind but drops the URL, which carries no
 // secret here but may carry a query.
