@@ -43,6 +43,10 @@ const defaultRetryAfter = 5 * time.Second
 // HTTP; provider error text goes to the log, not to the client, except for
 // malformed-request errors that describe the client's own input.
 func classify(err error, realm string) httpError {
+	var rfe *refreshError
+	if errors.As(err, &rfe) {
+		return rfe.httpError(realm)
+	}
 	var re *RequestError
 	if errors.As(err, &re) {
 		return httpError{status: re.Status, code: registryCode(re.Status), oauth: re.OAuth, message: re.Message, reason: "bad_request"}

@@ -43,6 +43,9 @@ type Options struct {
 	Reuse ReuseConfig
 	// Tracer opens OpenTelemetry spans; nil turns tracing off at no cost.
 	Tracer trace.Tracer
+	// RefreshStore keeps refresh-token idle times and revocations; nil
+	// issues no refresh tokens.
+	RefreshStore RefreshStore
 }
 
 // Server is the token service's HTTP handler.

@@ -23,6 +23,7 @@ type tokenResponse struct {
 	IssuedAt        string `json:"issued_at"`
 	Scope           string `json:"scope,omitempty"`
 	IssuedTokenType string `json:"issued_token_type,omitempty"`
+	RefreshToken    string `json:"refresh_token,omitempty"`
 	TokenType       string `json:"token_type,omitempty"`
 }
 
@@ -32,6 +33,7 @@ type issued struct {
 	ttl     time.Duration
 	now     time.Time
 	granted []acl.Scope
+	refresh string
 }
 
 func (s *Server) serveToken(w http.ResponseWriter, r *http.Request) {
@@ -68,7 +70,7 @@ func (s *Server) serveIssue(w http.ResponseWriter, r *http.Request, endpoint, sp
 		return
 	}
 	resp := tokenResponse{Token: out.token, AccessToken: out.token, ExpiresIn: int(out.ttl / time.Second),
-		IssuedAt: out.now.UTC().Format(time.RFC3339)}
+		IssuedAt: out.now.UTC().Format(time.RFC3339), RefreshToken: out.refresh}
 	shape(&resp, out)
 	s.succeed(w, &ev, resp)
 }
@@ -81,7 +83,7 @@ func (s *Server) issue(r *http.Request, req *TokenRequest, ev *Event) (*issued, 
 		return nil, err
 	}
 	ev.Service = svc.Name
-	id, err := s.authenticate(r.Context(), st, r, req, ev)
+	id, err := s.identify(r.Context(), st, r, req, svc, ev)
 	if err != nil {
 		return nil, err
 	}
@@ -97,10 +99,15 @@ func (s *Server) issue(r *http.Request, req *TokenRequest, ev *Event) (*issued, 
 	if err != nil {
 		return nil, err
 	}
+	refresh, err := s.offerRefresh(r.Context(), st, svc, req, id, now, ev)
+	if err != nil {
+		return nil, err
+	}
 	var reuseKey string
 	if s.reuse != nil && !id.Anonymous {
 		out, key, ok := s.reused(ev, svc, id.Subject, dec.Granted, now, ttl)
 		if ok {
+			out.refresh = refresh
 			return out, nil
 		}
 		reuseKey = key
@@ -115,7 +122,7 @@ func (s *Server) issue(r *http.Request, req *TokenRequest, ev *Event) (*issued, 
 		s.reuse.put(reuseKey, mintedToken{token: tok, iat: now, exp: now.Add(ttl)})
 	}
 	ev.Granted = dec.Granted
-	return &issued{token: tok, ttl: ttl, now: now, granted: dec.Granted}, nil
+	return &issued{token: tok, ttl: ttl, now: now, granted: dec.Granted, refresh: refresh}, nil
 }
 
 // authenticate turns the request's credential into an identity: anonymous
