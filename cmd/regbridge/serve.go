@@ -117,11 +117,14 @@ func newRuntime(cfg *Config, env map[string]string, log *slog.Logger, now func()
 		Extra:     rt.obs.handlers(),
 		Reuse:     cfg.TokenReuse,
 		Tracer:    rt.obs.tracer(),
+		// Refresh tokens: idle times and revocations.
+		RefreshStore: rt.replay.refresh,
 		ReadyDetail: map[string]func(context.Context) any{
 			"state": func(ctx context.Context) any { return rt.replay.readyDetail(ctx) },
 		},
 	})
 	rt.obs.attach(rt.srv)
+	rt.obs.mount("/admin/refresh/revoke", bridge.RevocationHandler(rt.replay.refresh, now, log))
 	if !rt.quick {
 		rt.watch = newWatcher(cfg.file, b.policyFile())
 	}
