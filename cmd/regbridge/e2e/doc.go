@@ -34,6 +34,12 @@
 //     /token with a DPoP proof) and crane pushes with the registry token
 //     written into config.json as `registrytoken`.
 //
+//   - refresh tokens (TestE2ERefreshTokensOutliveTheIDToken): the fake
+//     issuer of providers/oidc/oidctest mints ID tokens living 65 s; docker
+//     login stores the refresh token as identitytoken, and crane and oras
+//     push with it to 2.8.2 and 3.1.2 after the ID token expired; a bridge
+//     with refresh off refuses the same flow.
+//
 // zitadelop and hydra are looked up in REGBRIDGE_E2E_TOOLS and checked by
 // their embedded Go build information (module version, build tags).
 package e2e
