@@ -23,9 +23,11 @@
 //   - sourcehut (TestE2ESourcehutBuildsTokens): the fake meta.sr.ht of
 //     providers/sourcehut/srhttest in the test process, builds tokens as
 //     passwords for docker login, crane and oras;
+//
 //   - oidc (TestE2EOIDCZitadelIDTokens): the zitadel/oidc v3.51.17 example
 //     OpenID Provider (zitadelop, built from testdata/e2e/zitadelop) mints
 //     real ID tokens without a browser;
+//
 //   - authority (TestE2EAuthorityHydraTokenExchange,
 //     TestE2EAuthorityDPoPBoundTokens): Ory Hydra v2.3.0 (hydra, built from
 //     testdata/e2e/hydra) issues client-credentials JWT access tokens, the
