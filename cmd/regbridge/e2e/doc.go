@@ -23,19 +23,16 @@
 //   - sourcehut (TestE2ESourcehutBuildsTokens): the fake meta.sr.ht of
 //     providers/sourcehut/srhttest in the test process, builds tokens as
 //     passwords for docker login, crane and oras;
-//
 //   - oidc (TestE2EOIDCZitadelIDTokens): the zitadel/oidc v3.51.17 example
 //     OpenID Provider (zitadelop, built from testdata/e2e/zitadelop) mints
 //     real ID tokens without a browser;
-//
 //   - authority (TestE2EAuthorityHydraTokenExchange,
 //     TestE2EAuthorityDPoPBoundTokens): Ory Hydra v2.3.0 (hydra, built from
 //     testdata/e2e/hydra) issues client-credentials JWT access tokens, the
 //     fake authorization server of providers/authority/authtest issues
 //     DPoP-bound ones; clients exchange them at POST /oauth2/token (or GET
 //     /token with a DPoP proof) and crane pushes with the registry token
-//     written into config.json as `registrytoken`.
-//
+//     written into config.json as `registrytoken`;
 //   - refresh tokens (TestE2ERefreshTokensOutliveTheIDToken): the fake
 //     issuer of providers/oidc/oidctest mints ID tokens living 65 s; docker
 //     login stores the refresh token as identitytoken, and crane and oras
