@@ -18,7 +18,7 @@ import (
 // The fields of a line (docs/observability.md) are: time, request_id,
 // client_addr, endpoint, service, provider, anonymous, subject, requested,
 // granted, rules, dropped, outcome, status, reason, credential_hash,
-// cache_hit, reused, upstream_ms and latency_ms.
+// cache_hit, reused, refresh, refresh_id, upstream_ms and latency_ms.
 type AuditLog struct {
 	mu sync.Mutex
 	w  io.Writer
@@ -49,6 +49,8 @@ type AuditLine struct {
 	CredentialHash string   `json:"credential_hash"`
 	CacheHit       bool     `json:"cache_hit"`
 	Reused         bool     `json:"reused"`
+	Refresh        string   `json:"refresh"`
+	RefreshID      string   `json:"refresh_id"`
 	UpstreamMS     float64  `json:"upstream_ms"`
 	LatencyMS      float64  `json:"latency_ms"`
 }
@@ -76,6 +78,7 @@ func NewAuditLine(e Event) AuditLine {
 		Requested: scopeStrings(e.Requested), Granted: scopeStrings(e.Granted), Rules: nonNil(e.Rules),
 		Dropped: nonNil(e.Dropped), Outcome: e.Outcome, Status: e.Status, Reason: e.Reason,
 		CredentialHash: e.CredentialHash, CacheHit: e.CacheHit, Reused: e.Reused,
+		Refresh: string(e.Refresh), RefreshID: e.RefreshID,
 		UpstreamMS: millis(e.Upstream), LatencyMS: millis(e.Latency),
 	}
 }

@@ -27,7 +27,7 @@ const observePolicy = testPolicy + `  - id: no-secret
 // auditFields are the documented fields of an audit line (docs/observability.md).
 var auditFields = []string{"time", "request_id", "client_addr", "endpoint", "service", "provider", "anonymous",
 	"subject", "requested", "granted", "rules", "dropped", "outcome", "status", "reason", "credential_hash",
-	"cache_hit", "reused", "upstream_ms", "latency_ms"}
+	"cache_hit", "reused", "refresh", "refresh_id", "upstream_ms", "latency_ms"}
 
 // auditEnv is a test server whose only observer is an audit log into buf.
 func auditEnv(t *testing.T) (*testEnv, *bytes.Buffer) {

@@ -68,6 +68,10 @@ func classify(err error, realm string) httpError {
 	if he, ok := limitHTTPError(err); ok {
 		return he
 	}
+	var rfe *refreshError
+	if errors.As(err, &rfe) {
+		return rfe.httpError(realm)
+	}
 	var re *RequestError
 	if errors.As(err, &re) {
 		return httpError{status: re.Status, code: registryCode(re.Status), oauth: re.OAuth, message: re.Message, reason: "bad_request"}

@@ -40,6 +40,10 @@ type Event struct {
 	Anonymous bool
 	// Reused marks a token handed out again by token_reuse.
 	Reused bool
+	// Refresh is what the request did with a refresh token; RefreshID is
+	// that token's id (never the token).
+	Refresh   RefreshOutcome
+	RefreshID string
 	// Dropped lists grants the policy dropped because a placeholder value
 	// was refused ("rule-id: reason").
 	Dropped []string

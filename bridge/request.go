@@ -62,6 +62,8 @@ type TokenRequest struct {
 	Offline bool
 	// Credential is what the client presented.
 	Credential providers.Credential
+	// RefreshToken is the refresh_token of a refresh grant.
+	RefreshToken providers.Secret
 }
 
 // RequestError is a malformed request: it becomes a 4xx response naming the
@@ -159,8 +161,7 @@ func parsePostGrant(req *TokenRequest, params url.Values, lim Limits) error {
 		req.Credential = providers.Credential{Scheme: providers.SchemeBasic, Username: user, Secret: providers.Secret(pass)}
 		return nil
 	case GrantRefreshToken:
-		return &RequestError{Status: http.StatusBadRequest, OAuth: "invalid_grant",
-			Message: "refresh tokens are not issued by this server; log in again with your credentials"}
+		return parseRefreshGrant(req, params, lim)
 	case "":
 		return badRequest("grant_type is required in a POST token request")
 	default:
@@ -247,4 +248,24 @@ func parseAuthorization(h http.Header, lim Limits) (providers.Credential, error)
 		return providers.Credential{Scheme: providers.SchemeDPoP, Secret: providers.Secret(rest)}, nil
 	}
 	return providers.Credential{}, badRequest("unsupported Authorization scheme %q (use Basic, Bearer or DPoP)", scheme)
+}
+
+// parseRefreshGrant reads grant_type=refresh_token. The refresh token is the
+// only credential: an Authorization header beside it is refused.
+func parseRefreshGrant(req *TokenRequest, params url.Values, lim Limits) error {
+	tok, err := single(params, "refresh_token")
+	if err != nil {
+		return err
+	}
+	if tok == "" {
+		return &RequestError{Status: http.StatusBadRequest, OAuth: "invalid_request", Message: "refresh_token is required with grant_type=refresh_token"}
+	}
+	if len(tok) > lim.MaxCredentialBytes {
+		return badRequest("refresh_token longer than %d bytes", lim.MaxCredentialBytes)
+	}
+	if req.Credential.Scheme != providers.SchemeNone {
+		return badRequest("credentials given both in the Authorization header and as a refresh token")
+	}
+	req.RefreshToken = providers.Secret(tok)
+	return nil
 }

@@ -94,6 +94,9 @@ func (r *Router) Providers() []*Registered { return r.all }
 // providers.ErrInvalidCredential when none claims it. It does no I/O.
 func (r *Router) Route(cred providers.Credential) (*Registered, error) {
 	token := cred.Secret.Reveal()
+	if LooksLikeRefreshToken(token) {
+		return nil, errRefreshAsCredential
+	}
 	iss, isJWS, err := PeekIssuer(token)
 	if err != nil {
 		return nil, fmt.Errorf("bridge: %w: %v", providers.ErrInvalidCredential, err)

@@ -56,6 +56,9 @@ type Options struct {
 	Catalog CatalogConfig
 	// Abuse applies rate limits and the provider concurrency bound (nil: none).
 	Abuse *AbuseControl
+	// RefreshStore keeps refresh-token idle times and revocations; nil
+	// issues no refresh tokens.
+	RefreshStore RefreshStore
 }
 
 // Server is the token service's HTTP handler.

@@ -18,6 +18,8 @@ type State struct {
 	router         *Router
 	policy         *acl.Policy
 	cache          *CredentialCache
+	refresh        map[string]RefreshPolicy
+	sealer         *refreshSealer
 }
 
 type serviceState struct {
@@ -35,6 +37,8 @@ type StateConfig struct {
 	Cache     *CredentialCache
 	// Random is the token id source (crypto/rand when nil).
 	Random io.Reader
+	// Refresh is each provider's refresh-token policy, by provider id.
+	Refresh map[string]RefreshPolicy
 }
 
 // NewState validates cfg and prepares a signer per service. Every problem is
@@ -87,6 +91,9 @@ func NewState(cfg StateConfig) (*State, error) {
 		errs = append(errs, fmt.Errorf("providers: %w", err))
 	}
 	st.router = router
+	if st.refresh, st.sealer, err = newRefreshState(cfg); err != nil {
+		errs = append(errs, err)
+	}
 	if err := errors.Join(errs...); err != nil {
 		return nil, err
 	}

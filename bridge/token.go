@@ -22,6 +22,7 @@ type tokenResponse struct {
 	IssuedAt        string `json:"issued_at"`
 	Scope           string `json:"scope,omitempty"`
 	IssuedTokenType string `json:"issued_token_type,omitempty"`
+	RefreshToken    string `json:"refresh_token,omitempty"`
 	TokenType       string `json:"token_type,omitempty"`
 }
 
@@ -33,6 +34,7 @@ type issued struct {
 	granted []acl.Scope
 	service string
 	id      providers.Identity
+	refresh string
 }
 
 func (s *Server) serveToken(w http.ResponseWriter, r *http.Request) {
@@ -70,7 +72,7 @@ func (s *Server) serveIssue(w http.ResponseWriter, r *http.Request, endpoint, sp
 	}
 	s.catalogTokens.remember(req, out)
 	resp := tokenResponse{Token: out.token, AccessToken: out.token, ExpiresIn: int(out.ttl / time.Second),
-		IssuedAt: out.now.UTC().Format(time.RFC3339)}
+		IssuedAt: out.now.UTC().Format(time.RFC3339), RefreshToken: out.refresh}
 	shape(&resp, out)
 	s.succeed(w, &ev, resp)
 }
@@ -87,7 +89,7 @@ func (s *Server) issue(r *http.Request, req *TokenRequest, ev *Event) (*issued, 
 	if err != nil {
 		return nil, err
 	}
-	id, err := s.authenticate(actx, st, r, req, ev)
+	id, err := s.identify(actx, st, r, req, svc, ev)
 	if err = s.opts.Abuse.settle(actx, r, req, ev, id, err); err != nil {
 		return nil, err
 	}
@@ -103,11 +105,16 @@ func (s *Server) issue(r *http.Request, req *TokenRequest, ev *Event) (*issued, 
 	if err != nil {
 		return nil, err
 	}
+	refresh, err := s.offerRefresh(r.Context(), st, svc, req, id, now, ev)
+	if err != nil {
+		return nil, err
+	}
 	var reuseKey string
 	if s.reuse != nil && !id.Anonymous {
 		out, key, ok := s.reused(ev, svc, id.Subject, dec.Granted, now, ttl)
 		if ok {
 			out.service, out.id = svc.Name, id
+			out.refresh = refresh
 			return out, nil
 		}
 		reuseKey = key
@@ -122,7 +129,7 @@ func (s *Server) issue(r *http.Request, req *TokenRequest, ev *Event) (*issued, 
 		s.reuse.put(reuseKey, mintedToken{token: tok, iat: now, exp: now.Add(ttl)})
 	}
 	ev.Granted = dec.Granted
-	return &issued{token: tok, ttl: ttl, now: now, granted: dec.Granted, service: svc.Name, id: id}, nil
+	return &issued{token: tok, ttl: ttl, now: now, granted: dec.Granted, service: svc.Name, id: id, refresh: refresh}, nil
 }
 
 // authenticate turns the request's credential into an identity: anonymous

@@ -35,6 +35,7 @@ func newApp() *cli.App {
 			keygenCommand(),
 			jwksCommand(),
 			registryConfigCommand(),
+			refreshCommand(),
 			{
 				Name:  "version",
 				Usage: "print the version",

@@ -38,16 +38,24 @@ type observability struct {
 	auditKey  providers.Secret
 	admin     *http.Server
 	adminAddr string
+	// adminOnly are handlers served on the admin listener only.
+	adminOnly map[string]http.Handler
+	refresh   *bridge.RefreshMetrics
 }
 
 func newObservability(cfg *Config, log *slog.Logger) (*observability, error) {
 	o := &observability{log: log, metrics: bridge.NewMetrics(), listen: cfg.Observe.MetricsListen,
-		public: cfg.Observe.MetricsOnTokenListener, pprof: cfg.Observe.Pprof}
+		public: cfg.Observe.MetricsOnTokenListener, pprof: cfg.Observe.Pprof, adminOnly: map[string]http.Handler{}}
 	key, err := readAuditKey(cfg.Observe.AuditKeyFile)
 	if err != nil {
 		return nil, err
 	}
 	o.auditKey = key
+	refresh, err := bridge.NewRefreshMetrics(o.metrics.Registry())
+	if err != nil {
+		return nil, err
+	}
+	o.refresh = refresh
 	switch cfg.Observe.Audit {
 	case "":
 	case "stdout":
@@ -72,7 +80,7 @@ func newObservability(cfg *Config, log *slog.Logger) (*observability, error) {
 
 // observer is what the server reports every token decision to.
 func (o *observability) observer() bridge.Observer {
-	obs := bridge.Observers{o.metrics}
+	obs := bridge.Observers{o.metrics, o.refresh}
 	if o.audit != nil {
 		obs = append(obs, o.audit)
 	}
@@ -122,6 +130,9 @@ func (o *observability) start(errc chan<- error) error {
 	o.adminAddr = ln.Addr().String()
 	mux := http.NewServeMux()
 	mux.Handle("/metrics", o.metrics.Handler())
+	for p, h := range o.adminOnly {
+		mux.Handle(p, h)
+	}
 	if o.pprof {
 		mux.HandleFunc("/debug/pprof/", pprof.Index)
 		mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
@@ -138,6 +149,10 @@ func (o *observability) start(errc chan<- error) error {
 	o.log.Info("metrics serving", "addr", o.adminAddr, "path", "/metrics")
 	return nil
 }
+
+// mount serves h at path on the admin listener only; without an admin
+// listener it is not served at all.
+func (o *observability) mount(path string, h http.Handler) { o.adminOnly[path] = h }
 
 // reloaded counts a reload attempt.
 func (o *observability) reloaded(ok bool) { o.metrics.Reloaded(ok) }

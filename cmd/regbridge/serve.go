@@ -129,12 +129,15 @@ func newRuntime(cfg *Config, env map[string]string, log *slog.Logger, now func()
 		Discovery: cfg.Discovery,
 		AuditKey:  rt.obs.auditKey,
 		Abuse:     abuse,
+		// Refresh tokens: idle times and revocations.
+		RefreshStore: rt.replay.refresh,
 		ReadyDetail: map[string]func(context.Context) any{
 			"state":       func(ctx context.Context) any { return rt.replay.readyDetail(ctx) },
 			"rate_limits": abuse.ReadyDetail,
 		},
 	})
 	rt.obs.attach(rt.srv)
+	rt.obs.mount("/admin/refresh/revoke", bridge.RevocationHandler(rt.replay.refresh, now, log))
 	if !rt.quick {
 		rt.watch = newWatcher(cfg.file, b.policyFile(), b.providerFiles()...)
 	}

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/regbridge/regbridge/bridge"
 	"github.com/regbridge/regbridge/providers"
 	"github.com/regbridge/regbridge/state"
 )
@@ -19,14 +20,17 @@ const memoryReplayLimit = 1_000_000
 // /readyz says of it.
 type replayBackend struct {
 	store providers.ReplayStore
-	redis *state.Redis // nil for the in-memory store
+	// refresh keeps refresh-token idle times and revocations.
+	refresh bridge.RefreshStore
+	redis   *state.Redis // nil for the in-memory store
 }
 
 // newReplayBackend returns the Redis store when cfg has a URL, else an
 // in-memory one. It reads the password file but makes no connection.
 func newReplayBackend(cfg StateConfig, now func() time.Time) (*replayBackend, error) {
 	if !cfg.enabled() {
-		return &replayBackend{store: providers.NewMemoryReplay(memoryReplayLimit, now)}, nil
+		return &replayBackend{store: providers.NewMemoryReplay(memoryReplayLimit, now),
+			refresh: state.NewMemoryRefresh(memoryReplayLimit, now)}, nil
 	}
 	opts := state.Options{KeyPrefix: cfg.KeyPrefix, Timeout: cfg.Timeout}
 	if cfg.PasswordFile != "" {
@@ -44,7 +48,7 @@ func newReplayBackend(cfg StateConfig, now func() time.Time) (*replayBackend, er
 	if err != nil {
 		return nil, err
 	}
-	return &replayBackend{store: r, redis: r}, nil
+	return &replayBackend{store: r, refresh: r, redis: r}, nil
 }
 
 // name is "redis" or "memory".

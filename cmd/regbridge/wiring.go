@@ -45,7 +45,7 @@ func adapt[C validator, P providers.Provider](newFn func(string, C, providers.De
 			keys = pk.PathKeys()
 		}
 		resolveProviderPaths(node, filepath.Dir(file), keys)
-		if err := decodeStrict(file, node, &cfg, "id", "type"); err != nil {
+		if err := decodeStrict(file, node, &cfg, "id", "type", "refresh"); err != nil {
 			return nil, err
 		}
 		if err := cfg.Validate(); err != nil {
@@ -80,6 +80,7 @@ type built struct {
 	providers []*bridge.Registered
 	facts     map[string]providers.PolicyFacts
 	policy    *acl.Policy
+	refresh   map[string]bridge.RefreshPolicy
 }
 
 // buildProviders constructs every provider entry. It does no network I/O.
@@ -223,6 +224,8 @@ func build(cfg *Config, factories map[string]factory, deps providers.Deps) (*bui
 	if err == nil {
 		b.policy, err = loadPolicy(cfg, b.facts)
 		add(err)
+		b.refresh, err = refreshPolicies(cfg, b.providers, b.facts)
+		add(err)
 	}
 	if len(problems) > 0 {
 		return nil, &configError{problems: problems}
@@ -246,6 +249,7 @@ func (b *built) state(cache *bridge.CredentialCache) (*bridge.State, error) {
 		Providers: b.providers,
 		Policy:    b.policy,
 		Cache:     cache,
+		Refresh:   b.refresh,
 	})
 }
 

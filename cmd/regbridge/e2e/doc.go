@@ -32,7 +32,7 @@
 //     fake authorization server of providers/authority/authtest issues
 //     DPoP-bound ones; clients exchange them at POST /oauth2/token (or GET
 //     /token with a DPoP proof) and crane pushes with the registry token
-//     written into config.json as `registrytoken`.
+//     written into config.json as `registrytoken`;
 //   - credential helper (TestE2EDeviceFlowLoginThroughTheCredentialHelper):
 //     docker-credential-regbridge, built from the working tree, logs in
 //     through the device authorization grant against zitadelop's public
@@ -41,6 +41,11 @@
 //     TestE2EGitHubActionsSourceThroughTheCredentialHelper runs its
 //     github-actions source against a fake Actions token request URL whose
 //     ID tokens (providers/oidc/oidctest) regbridge accepts.
+//   - refresh tokens (TestE2ERefreshTokensOutliveTheIDToken): the fake
+//     issuer of providers/oidc/oidctest mints ID tokens living 65 s; docker
+//     login stores the refresh token as identitytoken, and crane and oras
+//     push with it to 2.8.2 and 3.1.2 after the ID token expired; a bridge
+//     with refresh off refuses the same flow.
 //
 // zitadelop and hydra are looked up in REGBRIDGE_E2E_TOOLS and checked by
 // their embedded Go build information (module version, build tags).
