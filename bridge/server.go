@@ -54,6 +54,10 @@ type Options struct {
 	AuditKey providers.Secret
 	// Catalog bounds the registry reads behind /v2/_catalog and /v1/search.
 	Catalog CatalogConfig
+	// CommitAudit, when set, writes an issued token's audit record before
+	// the token is sent; when it fails the answer is 503 (audit_failure:
+	// fail_closed, see AuditLog.Commit).
+	CommitAudit func(Event) error
 }
 
 // Server is the token service's HTTP handler.

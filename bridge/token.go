@@ -275,6 +275,9 @@ func (s *Server) fail(w http.ResponseWriter, ev *Event, err error) {
 
 func (s *Server) succeed(w http.ResponseWriter, ev *Event, resp tokenResponse) {
 	ev.Outcome, ev.Status = OutcomeIssued, http.StatusOK
+	if !s.commitAudit(w, ev) {
+		return
+	}
 	writeJSON(w, http.StatusOK, resp)
 	s.observe(ev)
 }

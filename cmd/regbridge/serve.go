@@ -123,9 +123,10 @@ func newRuntime(cfg *Config, env map[string]string, log *slog.Logger, now func()
 		Tracer:    rt.obs.tracer(),
 		Discovery: cfg.Discovery,
 		AuditKey:  rt.obs.auditKey,
-		ReadyDetail: map[string]func(context.Context) any{
+		ReadyDetail: rt.obs.readyDetail(map[string]func(context.Context) any{
 			"state": func(ctx context.Context) any { return rt.replay.readyDetail(ctx) },
-		},
+		}),
+		CommitAudit: rt.obs.commitAudit(),
 	})
 	rt.obs.attach(rt.srv)
 	if !rt.quick {
@@ -205,6 +206,7 @@ func (rt *runtime) run(ctx context.Context) error {
 			}
 			return err
 		case <-hup:
+			rt.obs.reopenAudit()
 			rt.reload("SIGHUP")
 		case <-tick:
 			if changed := rt.watch.changed(); changed != "" {
