@@ -119,7 +119,7 @@ func loadConfig(path string, env map[string]string) (*Config, error) {
 func parseConfig(raw []byte, path string, env map[string]string) (*Config, error) {
 	var doc yaml.Node
 	if err := yaml.Unmarshal(raw, &doc); err != nil {
-		return nil, &configError{problems: typeErrors(path, err)}
+		return nil, &configError{problems: []string{syntaxProblem(path, raw, err)}}
 	}
 	if len(doc.Content) == 0 {
 		return nil, fmt.Errorf("%s: the configuration file is empty", path)
