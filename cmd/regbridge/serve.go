@@ -93,7 +93,7 @@ type runtime struct {
 // the providers.
 func newRuntime(cfg *Config, env map[string]string, log *slog.Logger, now func() time.Time) (*runtime, error) {
 	rt := &runtime{cfg: cfg, env: env, log: log, quick: cfg.file == "", reloadCh: make(chan string, 1)}
-	replay, err := newReplayBackend(cfg.State, now)
+	replay, err := newReplayBackend(cfg.State, now, log)
 	if err != nil {
 		return nil, err
 	}
