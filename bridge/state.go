@@ -18,6 +18,8 @@ type State struct {
 	router         *Router
 	policy         *acl.Policy
 	cache          *CredentialCache
+	// keep is, per provider id, the claims a cached identity keeps.
+	keep map[string]*claimKeep
 }
 
 type serviceState struct {
@@ -87,6 +89,10 @@ func NewState(cfg StateConfig) (*State, error) {
 		errs = append(errs, fmt.Errorf("providers: %w", err))
 	}
 	st.router = router
+	st.keep = make(map[string]*claimKeep, len(cfg.Providers))
+	for _, reg := range cfg.Providers {
+		st.keep[reg.ID] = newClaimKeep(cfg.Policy, reg.Provider)
+	}
 	if err := errors.Join(errs...); err != nil {
 		return nil, err
 	}

@@ -143,7 +143,7 @@ func (s *Server) authenticate(ctx context.Context, st *State, r *http.Request, r
 	ev.CredentialHash, ev.credKey = CredentialHash(s.auditKey, key), key
 	pctx, pspan := s.startSpan(ctx, SpanProvider)
 	start := s.opts.Now()
-	id, hit, err := st.cache.authenticate(pctx, key, reg, cred)
+	id, hit, err := st.cache.authenticate(pctx, key, reg, cred, st.keep[reg.ID])
 	ev.CacheHit = hit
 	if !hit {
 		ev.Upstream, ev.UpstreamOutcome = s.opts.Now().Sub(start), upstreamOutcome(err)
