@@ -1,7 +1,6 @@
 package acl
 
 import (
-	"fmt"
 	"regexp"
 	"slices"
 	"strings"
@@ -47,7 +46,7 @@ func parseFile(data []byte, ps *problems, opts Options) *Policy {
 	pr := &parser{ps: ps, opts: opts, res: map[string]*regexp.Regexp{}}
 	var doc yaml.Node
 	if err := yaml.Unmarshal(data, &doc); err != nil {
-		ps.add(yamlErrLine(err), "yaml", "fix the YAML syntax", "%s", strings.TrimPrefix(err.Error(), "yaml: "))
+		ps.addSyntax(data, err)
 		return &Policy{}
 	}
 	if doc.Kind == 0 || len(doc.Content) == 0 {
@@ -88,18 +87,6 @@ func parseFile(data []byte, ps *problems, opts Options) *Policy {
 		p.tests = pr.tests(tn, p.rules)
 	}
 	return p
-}
-
-var yamlLineRE = regexp.MustCompile(`line (\d+)`)
-
-func yamlErrLine(err error) int {
-	m := yamlLineRE.FindStringSubmatch(err.Error())
-	if m == nil {
-		return 0
-	}
-	var n int
-	fmt.Sscan(m[1], &n)
-	return n
 }
 
 // mapping checks that n is a mapping with only the allowed keys and returns

@@ -5,8 +5,11 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"io"
+	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -19,14 +22,53 @@ import (
 // client_addr, endpoint, service, provider, anonymous, subject, requested,
 // granted, rules, dropped, outcome, status, reason, credential_hash,
 // cache_hit, reused, refresh, refresh_id, upstream_ms and latency_ms.
+//
+// Every record is one Write call on the sink. A write that fails is counted
+// (AuditStatus, the regbridge_audit_write_failures_total metric) and logged
+// at most once per AuditOptions.LogInterval; see AuditOptions.OnFailure for
+// what issuance does meanwhile.
 type AuditLog struct {
+	opts AuditOptions
+	// failures and written count records since start.
+	failures, written atomic.Uint64
+
 	mu sync.Mutex
 	w  io.Writer
+	// midLine: a short write left part of a record at the end of the sink
+	// and the sink could not take it back, so the next record starts with a
+	// newline of its own.
+	midLine bool
+	// failing: the last write failed.
+	failing     bool
+	lastErr     string
+	lastFailure time.Time
+	// lastLogged is when a failure was last logged; unlogged counts the
+	// failures since then.
+	lastLogged time.Time
+	unlogged   uint64
 }
 
-// NewAuditLog writes to w. Writes are serialised, so w need not be safe for
-// concurrent use.
-func NewAuditLog(w io.Writer) *AuditLog { return &AuditLog{w: w} }
+// NewAuditLog writes to w with the default options: issuance continues when
+// a record cannot be written, and nothing is logged about it. Writes are
+// serialised, so w need not be safe for concurrent use.
+func NewAuditLog(w io.Writer) *AuditLog { return NewAuditLogWith(w, AuditOptions{}) }
+
+// NewAuditLogWith writes to w as opts say.
+func NewAuditLogWith(w io.Writer, opts AuditOptions) *AuditLog {
+	if opts.OnFailure == "" {
+		opts.OnFailure = AuditContinue
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if opts.LogInterval <= 0 {
+		opts.LogInterval = DefaultAuditLogInterval
+	}
+	return &AuditLog{w: w, opts: opts}
+}
 
 // AuditLine is the documented audit record. Slices are never null, so every
 // line carries every field.
@@ -83,16 +125,27 @@ func NewAuditLine(e Event) AuditLine {
 	}
 }
 
-// Observe implements Observer.
+// Observe implements Observer. A record that Commit already wrote is not
+// written again.
 func (a *AuditLog) Observe(e Event) {
-	b, err := json.Marshal(NewAuditLine(e))
-	if err != nil {
+	if e.audited {
 		return
 	}
-	b = append(b, '\n')
-	a.mu.Lock()
-	a.w.Write(b)
-	a.mu.Unlock()
+	a.record(e)
+}
+
+// Commit writes e's record and reports whether it was kept. The server
+// calls it before an issued token leaves when OnFailure is AuditFailClosed.
+func (a *AuditLog) Commit(e Event) error { return a.record(e) }
+
+// record renders e as one line and writes it.
+func (a *AuditLog) record(e Event) error {
+	b, err := json.Marshal(NewAuditLine(e))
+	if err != nil {
+		// Every field is a string, number, bool or string slice.
+		return fmt.Errorf("bridge: audit: %w", err)
+	}
+	return a.write(append(b, '\n'))
 }
 
 func nonNil(s []string) []string {

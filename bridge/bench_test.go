@@ -258,7 +258,7 @@ func BenchmarkCachedIdentities100k(b *testing.B) {
 				Groups: []string{"developers", "team-" + name[4:7]}, Claims: map[string]any{"robot": false}}
 			var key [32]byte
 			copy(key[:], fmt.Sprintf("%032d", i))
-			c.store(key, id, nil, time.Hour)
+			c.store(key, id, nil, time.Hour, nil)
 		}
 		b.StopTimer()
 		runtime.GC()

@@ -35,6 +35,8 @@ type cacheEntry struct {
 	id      providers.Identity
 	err     error
 	expires time.Time
+	// kept is the claim set id was trimmed to (nil: untrimmed).
+	kept *claimKeep
 }
 
 // NewCredentialCache returns a cache sized by cfg (defaults applied by the
@@ -90,18 +92,20 @@ func cacheKey(reg *Registered, cred providers.Credential) [32]byte {
 // Authenticate returns the cached answer for cred or asks the provider.
 // hit reports whether the answer came from the cache.
 func (c *CredentialCache) Authenticate(ctx context.Context, reg *Registered, cred providers.Credential) (id providers.Identity, hit bool, err error) {
-	return c.authenticate(ctx, cacheKey(reg, cred), reg, cred)
+	return c.authenticate(ctx, cacheKey(reg, cred), reg, cred, nil)
 }
 
-// authenticate is Authenticate with the key already computed.
-func (c *CredentialCache) authenticate(ctx context.Context, key [32]byte, reg *Registered, cred providers.Credential) (id providers.Identity, hit bool, err error) {
-	if e, ok := c.get(key); ok {
+// authenticate is Authenticate with the key already computed; identities
+// are cached with only the claims in keep (nil: every claim), and an entry
+// trimmed to a set that lacks one of keep's is a miss.
+func (c *CredentialCache) authenticate(ctx context.Context, key [32]byte, reg *Registered, cred providers.Credential, keep *claimKeep) (id providers.Identity, hit bool, err error) {
+	if e, ok := c.get(key, keep); ok {
 		c.hits.Add(1)
 		return e.id, true, e.err
 	}
 	c.misses.Add(1)
-	v, err, _ := c.group.Do(string(key[:]), func() (any, error) {
-		if e, ok := c.get(key); ok {
+	v, err, _ := c.group.Do(keep.flightKey(key), func() (any, error) {
+		if e, ok := c.get(key, keep); ok {
 			return e.id, e.err
 		}
 		release, err := enterProvider(ctx, reg)
@@ -112,12 +116,13 @@ func (c *CredentialCache) authenticate(ctx context.Context, key [32]byte, reg *R
 		release()
 		if err == nil {
 			id.Provider = reg.ID
+			id = keep.trim(id)
 		}
 		ttl := c.ttl
 		if t, ok := reg.Provider.(providers.CacheTTLer); ok && t.CacheTTL() > 0 {
 			ttl = min(ttl, t.CacheTTL())
 		}
-		c.store(key, id, err, ttl)
+		c.store(key, id, err, ttl, keep)
 		return id, err
 	})
 	id, _ = v.(providers.Identity)
@@ -132,7 +137,7 @@ func (c *CredentialCache) forget(key [32]byte, err error) {
 	}
 }
 
-func (c *CredentialCache) get(key [32]byte) (cacheEntry, bool) {
+func (c *CredentialCache) get(key [32]byte, keep *claimKeep) (cacheEntry, bool) {
 	if c.lru == nil {
 		return cacheEntry{}, false
 	}
@@ -146,10 +151,13 @@ func (c *CredentialCache) get(key [32]byte) (cacheEntry, bool) {
 		}
 		return cacheEntry{}, false
 	}
+	if e.err == nil && !keep.coveredBy(e.kept) {
+		return cacheEntry{}, false
+	}
 	return e, true
 }
 
-func (c *CredentialCache) store(key [32]byte, id providers.Identity, err error, ttl time.Duration) {
+func (c *CredentialCache) store(key [32]byte, id providers.Identity, err error, ttl time.Duration, kept *claimKeep) {
 	if c.lru == nil {
 		return
 	}
@@ -169,7 +177,7 @@ func (c *CredentialCache) store(key [32]byte, id providers.Identity, err error, 
 	if !now.Before(until) {
 		return
 	}
-	if c.lru.Add(key, cacheEntry{id: id, err: err, expires: until}) {
+	if c.lru.Add(key, cacheEntry{id: id, err: err, expires: until, kept: kept}) {
 		c.evictions.Add(1)
 	}
 }

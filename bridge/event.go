@@ -56,6 +56,9 @@ type Event struct {
 	// credKey is the full credential cache key, for token reuse; it stays
 	// inside the bridge.
 	credKey [32]byte
+	// audited: the record was written before the response (fail_closed),
+	// so the audit log does not write it again.
+	audited bool
 }
 
 // Observer receives an Event after every token request. Observe MUST NOT

@@ -59,6 +59,10 @@ type Options struct {
 	// RefreshStore keeps refresh-token idle times and revocations; nil
 	// issues no refresh tokens.
 	RefreshStore RefreshStore
+	// CommitAudit, when set, writes an issued token's audit record before
+	// the token is sent; when it fails the answer is 503 (audit_failure:
+	// fail_closed, see AuditLog.Commit).
+	CommitAudit func(Event) error
 }
 
 // Server is the token service's HTTP handler.

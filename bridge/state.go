@@ -20,6 +20,8 @@ type State struct {
 	cache          *CredentialCache
 	refresh        map[string]RefreshPolicy
 	sealer         *refreshSealer
+	// keep is, per provider id, the claims a cached identity keeps.
+	keep map[string]*claimKeep
 }
 
 type serviceState struct {
@@ -93,6 +95,16 @@ func NewState(cfg StateConfig) (*State, error) {
 	st.router = router
 	if st.refresh, st.sealer, err = newRefreshState(cfg); err != nil {
 		errs = append(errs, err)
+	}
+	st.keep = make(map[string]*claimKeep, len(cfg.Providers))
+	for _, reg := range cfg.Providers {
+		var extra []string
+		if st.refresh[reg.ID].Enabled {
+			// Refresh tokens capture the identity, and operators revoke
+			// them by CI job claim.
+			extra = JobClaims
+		}
+		st.keep[reg.ID] = newClaimKeep(cfg.Policy, reg.Provider, extra...)
 	}
 	if err := errors.Join(errs...); err != nil {
 		return nil, err

@@ -154,7 +154,7 @@ func (s *Server) authenticate(ctx context.Context, st *State, r *http.Request, r
 	ev.CredentialHash, ev.credKey = CredentialHash(s.auditKey, key), key
 	pctx, pspan := s.startSpan(ctx, SpanProvider)
 	start := s.opts.Now()
-	id, hit, err := st.cache.authenticate(pctx, key, reg, cred)
+	id, hit, err := st.cache.authenticate(pctx, key, reg, cred, st.keep[reg.ID])
 	ev.CacheHit = hit
 	if !hit {
 		ev.Upstream, ev.UpstreamOutcome = s.opts.Now().Sub(start), upstreamOutcome(err)
@@ -289,6 +289,9 @@ func (s *Server) fail(w http.ResponseWriter, ev *Event, err error) {
 
 func (s *Server) succeed(w http.ResponseWriter, ev *Event, resp tokenResponse) {
 	ev.Outcome, ev.Status = OutcomeIssued, http.StatusOK
+	if !s.commitAudit(w, ev) {
+		return
+	}
 	writeJSON(w, http.StatusOK, resp)
 	s.observe(ev)
 }

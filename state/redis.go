@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"log/slog"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -42,6 +43,13 @@ type Options struct {
 	// TLSConfig is used for rediss:// URLs; nil means the system roots,
 	// TLS 1.2 or later and the URL's host as the server name.
 	TLSConfig *tls.Config
+	// Logger receives the Redis client library's own messages, at most one
+	// line per ClientLogInterval (default DefaultClientLogInterval); nil
+	// discards them. Nothing of the library reaches stderr either way.
+	Logger            *slog.Logger
+	ClientLogInterval time.Duration
+	// Now is the clock of that rate limit (time.Now when nil).
+	Now func() time.Time
 }
 
 // Redis is a providers.ReplayStore shared by every replica that points at
@@ -88,6 +96,7 @@ func NewRedis(rawURL string, opts Options) (*Redis, error) {
 	} else {
 		tc = nil
 	}
+	routeClientLog(opts)
 	r.client = redis.NewClient(&redis.Options{
 		Addr:     ep.Addr,
 		Username: ep.Username,

@@ -89,6 +89,11 @@ type ObservabilityConfig struct {
 	AuditKeyFile string `yaml:"audit_key_file"`
 	// Audit is "stdout", "stderr", a file path, or "" for none.
 	Audit string `yaml:"audit"`
+	// AuditFailure is what issuance does while audit records cannot be
+	// written: continue (default) or fail_closed (503 instead of a token
+	// without its record). docs/operations.md says why continue is the
+	// default.
+	AuditFailure bridge.AuditFailure `yaml:"audit_failure"`
 	// Pprof serves Go's profiler under /debug/pprof/ on the admin listener
 	// (metrics_listen); never on the token listener.
 	Pprof bool `yaml:"pprof"`
@@ -116,7 +121,7 @@ func loadConfig(path string, env map[string]string) (*Config, error) {
 func parseConfig(raw []byte, path string, env map[string]string) (*Config, error) {
 	var doc yaml.Node
 	if err := yaml.Unmarshal(raw, &doc); err != nil {
-		return nil, &configError{problems: typeErrors(path, err)}
+		return nil, &configError{problems: []string{syntaxProblem(path, raw, err)}}
 	}
 	if len(doc.Content) == 0 {
 		return nil, fmt.Errorf("%s: the configuration file is empty", path)
@@ -225,6 +230,9 @@ func (c *Config) validate(root *yaml.Node) error {
 	}
 	if c.Observe.Pprof && c.Observe.MetricsListen == "" {
 		p = append(p, c.at("observability", "observability.pprof needs observability.metrics_listen: the profiler is served on the admin listener only"))
+	}
+	if err := c.Observe.AuditFailure.Validate(); err != nil {
+		p = append(p, c.at("observability", "observability.audit_failure: %v", err))
 	}
 	if (c.TLS.Certificate == "") != (c.TLS.PrivateKey == "") {
 		p = append(p, c.at("tls", "tls: certificate and private_key go together"))

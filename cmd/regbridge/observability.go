@@ -29,7 +29,7 @@ import (
 type observability struct {
 	metrics   *bridge.Metrics
 	audit     *bridge.AuditLog
-	auditFile io.Closer
+	auditFile *bridge.AuditFile
 	tracing   *tracing
 	log       *slog.Logger
 	listen    string
@@ -56,18 +56,8 @@ func newObservability(cfg *Config, log *slog.Logger) (*observability, error) {
 		return nil, err
 	}
 	o.refresh = refresh
-	switch cfg.Observe.Audit {
-	case "":
-	case "stdout":
-		o.audit = bridge.NewAuditLog(os.Stdout)
-	case "stderr":
-		o.audit = bridge.NewAuditLog(os.Stderr)
-	default:
-		f, err := os.OpenFile(cfg.Observe.Audit, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o600)
-		if err != nil {
-			return nil, fmt.Errorf("observability.audit: %w", err)
-		}
-		o.audit, o.auditFile = bridge.NewAuditLog(f), f
+	if err := o.openAudit(cfg.Observe); err != nil {
+		return nil, err
 	}
 	tr, err := newTracing(environ(), os.Stderr)
 	if err != nil {
@@ -173,6 +163,58 @@ func (o *observability) closeAudit() {
 	if o.auditFile != nil {
 		o.auditFile.Close()
 	}
+}
+
+// openAudit opens the audit sink cfg names, if any, and exports its
+// counters.
+func (o *observability) openAudit(cfg ObservabilityConfig) error {
+	var w io.Writer
+	switch cfg.Audit {
+	case "":
+		return nil
+	case "stdout":
+		w = os.Stdout
+	case "stderr":
+		w = os.Stderr
+	default:
+		f, err := bridge.OpenAuditFile(cfg.Audit)
+		if err != nil {
+			return fmt.Errorf("observability.audit: %w", err)
+		}
+		w, o.auditFile = f, f
+	}
+	o.audit = bridge.NewAuditLogWith(w, bridge.AuditOptions{OnFailure: cfg.AuditFailure, Logger: o.log})
+	o.metrics.Registry().MustRegister(o.audit.Collector())
+	return nil
+}
+
+// reopenAudit reopens the audit file (after logrotate moved it); stdout,
+// stderr and no audit have nothing to reopen.
+func (o *observability) reopenAudit() {
+	if o.auditFile == nil {
+		return
+	}
+	if err := o.auditFile.Reopen(); err != nil {
+		o.log.Error("audit file not reopened; records still go to the old file", "path", o.auditFile.Path(), "err", err)
+		return
+	}
+	o.log.Info("audit file reopened", "path", o.auditFile.Path())
+}
+
+// commitAudit is the server's CommitAudit: set when issuance fails closed.
+func (o *observability) commitAudit() func(bridge.Event) error {
+	if o.audit == nil || !o.audit.FailClosed() {
+		return nil
+	}
+	return o.audit.Commit
+}
+
+// readyDetail adds the audit sink's status to the /readyz members in d.
+func (o *observability) readyDetail(d map[string]func(context.Context) any) map[string]func(context.Context) any {
+	if o.audit != nil {
+		d["audit"] = func(context.Context) any { return o.audit.Status() }
+	}
+	return d
 }
 
 // tracer is the request tracer, nil when tracing is off.

@@ -47,7 +47,7 @@ rate_limits: {trusted_proxies: [nonsense]}
 	if err != nil {
 		t.Fatal(err)
 	}
-	memory, err := newReplayBackend(StateConfig{}, time.Now)
+	memory, err := newReplayBackend(StateConfig{}, time.Now, slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -55,7 +55,7 @@ rate_limits: {trusted_proxies: [nonsense]}
 		t.Fatalf("disabled: %v %v, want no abuse control", a, err)
 	}
 	cfg.RateLimits = bridge.RateLimitConfig{Enabled: true}
-	redis, err := newReplayBackend(StateConfig{URL: "redis://127.0.0.1:1/0"}, time.Now)
+	redis, err := newReplayBackend(StateConfig{URL: "redis://127.0.0.1:1/0"}, time.Now, slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatal(err)
 	}

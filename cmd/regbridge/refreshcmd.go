@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"log/slog"
 	"time"
 
 	"github.com/urfave/cli/v2"
@@ -40,7 +41,7 @@ func runRefreshRevoke(c *cli.Context) error {
 		return errors.New("refresh revoke: the configuration has no state: store, so each replica keeps its refresh-token state in memory; " +
 			"POST the same fields to /admin/refresh/revoke on every replica's admin listener (observability.metrics_listen)")
 	}
-	backend, err := newReplayBackend(cfg.State, time.Now)
+	backend, err := newReplayBackend(cfg.State, time.Now, slog.New(slog.NewTextHandler(c.App.ErrWriter, nil)))
 	if err != nil {
 		return err
 	}

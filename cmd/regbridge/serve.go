@@ -93,7 +93,7 @@ type runtime struct {
 // the providers.
 func newRuntime(cfg *Config, env map[string]string, log *slog.Logger, now func() time.Time) (*runtime, error) {
 	rt := &runtime{cfg: cfg, env: env, log: log, quick: cfg.file == "", reloadCh: make(chan string, 1)}
-	replay, err := newReplayBackend(cfg.State, now)
+	replay, err := newReplayBackend(cfg.State, now, log)
 	if err != nil {
 		return nil, err
 	}
@@ -131,10 +131,11 @@ func newRuntime(cfg *Config, env map[string]string, log *slog.Logger, now func()
 		Abuse:     abuse,
 		// Refresh tokens: idle times and revocations.
 		RefreshStore: rt.replay.refresh,
-		ReadyDetail: map[string]func(context.Context) any{
+		ReadyDetail: rt.obs.readyDetail(map[string]func(context.Context) any{
 			"state":       func(ctx context.Context) any { return rt.replay.readyDetail(ctx) },
 			"rate_limits": abuse.ReadyDetail,
-		},
+		}),
+		CommitAudit: rt.obs.commitAudit(),
 	})
 	rt.obs.attach(rt.srv)
 	rt.obs.mount("/admin/refresh/revoke", bridge.RevocationHandler(rt.replay.refresh, now, log))
@@ -215,6 +216,7 @@ func (rt *runtime) run(ctx context.Context) error {
 			}
 			return err
 		case <-hup:
+			rt.obs.reopenAudit()
 			rt.reload("SIGHUP")
 		case <-tick:
 			if changed := rt.watch.changed(); changed != "" {

@@ -254,7 +254,7 @@ func TestStatePasswordFileAuthenticatesToRedis(t *testing.T) {
 	dir := t.TempDir()
 	os.WriteFile(filepath.Join(dir, "redis-password"), []byte("from-a-secret\n"), 0o600)
 	cfg := StateConfig{URL: srv.URL(0), PasswordFile: filepath.Join(dir, "redis-password")}
-	b, err := newReplayBackend(cfg, time.Now)
+	b, err := newReplayBackend(cfg, time.Now, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -263,12 +263,12 @@ func TestStatePasswordFileAuthenticatesToRedis(t *testing.T) {
 		t.Errorf("Remember with the password file: fresh %v, err %v", fresh, err)
 	}
 	cfg.PasswordFile = filepath.Join(dir, "missing")
-	if _, err := newReplayBackend(cfg, time.Now); err == nil || !strings.Contains(err.Error(), "state.password_file") {
+	if _, err := newReplayBackend(cfg, time.Now, nil); err == nil || !strings.Contains(err.Error(), "state.password_file") {
 		t.Errorf("a missing password file: err %v, want a state.password_file error", err)
 	}
 	os.WriteFile(filepath.Join(dir, "empty"), []byte("\n"), 0o600)
 	cfg.PasswordFile = filepath.Join(dir, "empty")
-	if _, err := newReplayBackend(cfg, time.Now); err == nil || !strings.Contains(err.Error(), "empty") {
+	if _, err := newReplayBackend(cfg, time.Now, nil); err == nil || !strings.Contains(err.Error(), "empty") {
 		t.Errorf("an empty password file: err %v, want it refused", err)
 	}
 }

@@ -27,12 +27,12 @@ type replayBackend struct {
 
 // newReplayBackend returns the Redis store when cfg has a URL, else an
 // in-memory one. It reads the password file but makes no connection.
-func newReplayBackend(cfg StateConfig, now func() time.Time) (*replayBackend, error) {
+func newReplayBackend(cfg StateConfig, now func() time.Time, log *slog.Logger) (*replayBackend, error) {
 	if !cfg.enabled() {
 		return &replayBackend{store: providers.NewMemoryReplay(memoryReplayLimit, now),
 			refresh: state.NewMemoryRefresh(memoryReplayLimit, now)}, nil
 	}
-	opts := state.Options{KeyPrefix: cfg.KeyPrefix, Timeout: cfg.Timeout}
+	opts := state.Options{KeyPrefix: cfg.KeyPrefix, Timeout: cfg.Timeout, Logger: log, Now: now}
 	if cfg.PasswordFile != "" {
 		raw, err := os.ReadFile(cfg.PasswordFile)
 		if err != nil {

@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/regbridge/regbridge/internal/yamlsyntax"
 )
 
 // decodeStrict decodes node into out after checking that every mapping key
@@ -175,3 +177,14 @@ func editDistance(a, b string) int {
 type configError struct{ problems []string }
 
 func (e *configError) Error() string { return strings.Join(e.problems, "\n") }
+
+// syntaxProblem reports a YAML syntax error as "file:line:column: message:
+// the line (fix: hint)", on the line that broke the file rather than where
+// yaml.v3 says its enclosing block starts.
+func syntaxProblem(file string, raw []byte, err error) string {
+	e := yamlsyntax.Locate(raw, err)
+	if e.Line == 0 {
+		return fmt.Sprintf("%s: YAML syntax: %s (fix: %s)", file, e.Message, e.Hint)
+	}
+	return fmt.Sprintf("%s:%d:%d: YAML syntax: %s: %q (fix: %s)", file, e.Line, e.Column, e.Message, e.Text, e.Hint)
+}

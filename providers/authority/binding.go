@@ -108,3 +108,7 @@ func headerValues(h http.Header, name string) []string {
 	}
 	return h.Values(name)
 }
+
+// KeptClaims implements providers.ClaimKeeper: CheckBinding reads cnf on
+// cached identities too.
+func (p *Provider) KeptClaims() []string { return []string{"cnf"} }

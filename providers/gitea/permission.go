@@ -79,3 +79,7 @@ func (p *Provider) RepositoryPermission(ctx context.Context, cred providers.Cred
 	}
 	return got.Permissions.Level(), nil
 }
+
+// KeptClaims implements providers.ClaimKeeper: RepositoryPermission reads
+// how the credential was presented on cached identities too.
+func (p *Provider) KeptClaims() []string { return []string{ClaimCredential} }

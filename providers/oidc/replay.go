@@ -73,3 +73,7 @@ func (p *Provider) bindFirstUse(ctx context.Context, tok *verifiedToken) error {
 	}
 	return nil
 }
+
+// KeptClaims implements providers.ClaimKeeper: CheckBinding reads jti, the
+// replay key of a single-use token, on cached identities too.
+func (p *Provider) KeptClaims() []string { return []string{"jti"} }
