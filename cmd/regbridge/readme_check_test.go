@@ -18,7 +18,7 @@ func readmeBlock(t *testing.T, readme, heading, lang string) string {
 	if i < 0 {
 		t.Fatalf("README has no heading %q", heading)
 	}
-	m := regexp.MustCompile("(?s)```"+lang+"\n(.*?)```").FindStringSubmatch(readme[i:])
+	m := regexp.MustCompile("(?s)```" + lang + "\n(.*?)```").FindStringSubmatch(readme[i:])
 	if m == nil {
 		t.Fatalf("README: no %s block under %q", lang, heading)
 	}
