@@ -110,7 +110,7 @@ func (c *Config) missingPolicyProblem() string {
 	if _, err := os.Stat(c.Policy); !errors.Is(err, fs.ErrNotExist) {
 		return ""
 	}
-	return c.at("policy", "policy: %s does not exist; write one (README, The policy; docs/policy.md) or start from the one `regbridge init` writes", c.Policy)
+	return c.at("policy", "policy: %s does not exist; write one (README, The policy; docs/policy.md)", c.Policy)
 }
 
 // checkPartial adds to a configuration that did not load what loading the
