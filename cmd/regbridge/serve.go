@@ -188,7 +188,7 @@ func (rt *runtime) run(ctx context.Context) error {
 	if err := rt.obs.start(errc); err != nil {
 		return err
 	}
-	rt.log.Info("regbridge serving", "addr", ln.Addr().String(), "token_path", rt.cfg.tokenPath(), "version", version)
+	rt.log.Info("regbridge serving", "addr", ln.Addr().String(), "token_path", rt.cfg.tokenPath(), "version", buildVersion())
 	tick := make(<-chan time.Time)
 	if rt.watch != nil && rt.cfg.watchEnabled() {
 		t := time.NewTicker(rt.cfg.reloadInterval())
