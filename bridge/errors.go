@@ -172,9 +172,16 @@ func writeHTTPError(w http.ResponseWriter, he httpError, requestID string) {
 	for k, v := range he.header {
 		w.Header().Set(k, v)
 	}
+	// docker, crane and oras print errors[].message (and details): the
+	// request id there is what a person can quote to the operator, whose
+	// log has the same id.
+	shown := he.message
+	if requestID != "" {
+		shown += " (request id " + requestID + ")"
+	}
 	writeJSON(w, he.status, errorBody{
-		Details:          he.message,
-		Errors:           []errorItem{{Code: he.code, Message: he.message}},
+		Details:          shown,
+		Errors:           []errorItem{{Code: he.code, Message: shown}},
 		Error:            he.oauth,
 		ErrorDescription: he.message,
 		RequestID:        requestID,

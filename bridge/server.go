@@ -134,6 +134,7 @@ func NewServer(st *State, opts Options) *Server {
 		mux.HandleFunc(DiscoveryPath, discoveryHandler(opts.Discovery, opts.PublicURL+opts.TokenPath))
 	}
 	mux.HandleFunc(CatalogPath, s.serveCatalog)
+	mux.HandleFunc(WhoamiPath, s.serveWhoami)
 	mux.HandleFunc(SearchPath, s.serveSearch)
 	for p, h := range opts.Extra {
 		mux.Handle(p, h)

@@ -27,6 +27,11 @@ func checkCommand() *cli.Command {
 			if err != nil {
 				return err
 			}
+			if b != nil {
+				for _, w := range realmWarnings(b.cfg.realm()) {
+					fmt.Fprintln(c.App.ErrWriter, "warning:", w)
+				}
+			}
 			what := "policy " + pol.Source()
 			if b != nil {
 				what = b.cfg.file + " and " + what
@@ -51,16 +56,13 @@ func loadForOffline(c *cli.Context) (*acl.Policy, *built, error) {
 	}
 	cfg, err := loadConfig(path, environ())
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, checkPartial(err, policy)
 	}
 	if policy != "" {
 		cfg.Policy = policy
 	}
 	_, b, err := prepare(cfg, providers.Deps{}, nil)
-	if err != nil {
-		return nil, nil, err
-	}
-	if err := listenerProblems(cfg); err != nil {
+	if err := joinProblems(cfg, err, listenerProblems(cfg)); err != nil {
 		return nil, nil, err
 	}
 	return b.policy, b, nil

@@ -135,14 +135,10 @@ func parseConfig(raw []byte, path string, env map[string]string) (*Config, error
 		return nil, &configError{problems: p}
 	}
 	cfg := &Config{file: path, lines: map[string]int{}}
-	if err := decodeStrict(path, root, cfg); err != nil {
-		return nil, err
-	}
-	for i := 0; i+1 < len(root.Content); i += 2 {
-		cfg.lines[root.Content[i].Value] = root.Content[i].Line
-	}
+	decodeErr := decodeStrict(path, root, cfg)
+	cfg.recordLines(root)
 	cfg.resolvePaths(filepath.Dir(path))
-	if err := cfg.validate(root); err != nil {
+	if err := joinProblems(cfg, decodeErr, cfg.validate(root)); err != nil {
 		return nil, err
 	}
 	return cfg, nil

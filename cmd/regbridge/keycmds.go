@@ -5,6 +5,7 @@ import (
 	"encoding/pem"
 	"fmt"
 	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -88,22 +89,38 @@ func registryConfigCommand() *cli.Command {
 			if err != nil {
 				return err
 			}
-			bundle, jwksFile := c.String("bundle"), c.String("jwks")
+			bundle, err := absPath(c.String("bundle"))
+			if err != nil {
+				return err
+			}
+			jwksFile, err := absPath(c.String("jwks"))
+			if err != nil {
+				return err
+			}
+			var note string
 			if bundle != "" {
 				if err := writeBundle(bundle, keys); err != nil {
 					return err
 				}
 			} else if len(keys) == 1 {
-				bundle = cfg.Keys[0].Certificate
+				if bundle, err = filepath.Abs(cfg.Keys[0].Certificate); err != nil {
+					return err
+				}
 			} else {
-				bundle = "/path/to/bundle.pem  # run with --bundle FILE to write the certificates of all keys"
+				bundle, note = missingFile(cfg, "bundle.pem", "registry-config --bundle")
 			}
 			if jwksFile != "" {
 				b, _ := json.MarshalIndent(bridge.JWKS(keys), "", "  ")
 				if err := os.WriteFile(jwksFile, b, 0o644); err != nil {
 					return err
 				}
+			} else if svc.WithDefaults().Header == bridge.HeaderKID {
+				jwksFile, note = missingFile(cfg, "jwks.json", "registry-config --jwks")
 			}
+			for _, w := range realmWarnings(cfg.realm()) {
+				fmt.Fprintln(c.App.ErrWriter, "warning:", w)
+			}
+			fmt.Fprint(c.App.Writer, note)
 			fmt.Fprint(c.App.Writer, registryStanza(cfg, svc, bundle, jwksFile))
 			return nil
 		},
@@ -151,9 +168,6 @@ func registryStanza(cfg *Config, svc *bridge.Service, bundle, jwksFile string) s
 	b.WriteString("auth:\n  token:\n")
 	fmt.Fprintf(&b, "    realm: %s\n    service: %s\n    issuer: %s\n", cfg.realm(), s.Name, s.Issuer)
 	if s.Header == bridge.HeaderKID {
-		if jwksFile == "" {
-			jwksFile = "/path/to/jwks.json  # the output of `regbridge jwks` (3.x only)"
-		}
 		fmt.Fprintf(&b, "    jwks: %s\n", jwksFile)
 		b.WriteString("    # 3.x needs rootcertbundle unset (empty) when only jwks is used\n")
 	} else {

@@ -13,7 +13,8 @@ import (
 	"github.com/urfave/cli/v2"
 )
 
-// version is set at build time with -ldflags "-X main.version=…".
+// version is set at build time with -ldflags "-X main.version=…"; without
+// it the binary reports what its build info records (see versionOf).
 var version = "dev"
 
 func main() {
@@ -27,7 +28,7 @@ func newApp() *cli.App {
 	return &cli.App{
 		Name:    "regbridge",
 		Usage:   "token server for Docker/OCI registries",
-		Version: version,
+		Version: buildVersion(),
 		Commands: []*cli.Command{
 			serveCommand(),
 			checkCommand(),
@@ -40,7 +41,7 @@ func newApp() *cli.App {
 				Name:  "version",
 				Usage: "print the version",
 				Action: func(c *cli.Context) error {
-					fmt.Fprintln(c.App.Writer, "regbridge", version)
+					cli.ShowVersion(c)
 					return nil
 				},
 			},

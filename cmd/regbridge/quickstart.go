@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"net"
 	"os"
 	"path/filepath"
 	"time"
@@ -17,10 +18,16 @@ import (
 	"github.com/regbridge/regbridge/providers"
 )
 
+// quickStartListen is where the quick-start listens unless told otherwise:
+// loopback only, since its policy lets anyone pull everything.
+const quickStartListen = "127.0.0.1:5001"
+
 // quickStartConfig is the built-in configuration of `regbridge serve` with
 // no config file: one service, a key created in the data directory on first
-// start, no providers, and a policy that lets anyone pull everything.
-func quickStartConfig(c *cli.Context, out io.Writer) (*Config, error) {
+// start, no providers, and a policy that lets anyone pull everything. The
+// listen address and public URL come from --listen and --public-url, else
+// from REGBRIDGE_LISTEN and REGBRIDGE_PUBLIC_URL in env, as with a file.
+func quickStartConfig(c *cli.Context, env map[string]string, out io.Writer) (*Config, error) {
 	dir, err := filepath.Abs(c.String("data-dir"))
 	if err != nil {
 		return nil, err
@@ -46,12 +53,34 @@ func quickStartConfig(c *cli.Context, out io.Writer) (*Config, error) {
 		Keys:      []KeyConfig{{PrivateKey: keyPath, Certificate: certPath}},
 	}
 	if cfg.Listen == "" {
-		cfg.Listen = ":5001"
+		cfg.Listen = env[EnvPrefix+"LISTEN"]
+	}
+	if cfg.PublicURL == "" {
+		cfg.PublicURL = env[EnvPrefix+"PUBLIC_URL"]
+	}
+	if cfg.Listen == "" {
+		cfg.Listen = quickStartListen
 	}
 	fmt.Fprintf(out, "\nquick-start: anyone may pull every repository; nobody may push.\n")
+	fmt.Fprintf(out, "Listening on %s%s.\n", cfg.Listen, listenScope(cfg.Listen))
 	fmt.Fprintf(out, "Add this to the registry's config.yml (distribution 2.8 or 3.x):\n\n%s\n", registryStanza(cfg, &cfg.Services[0], certPath, ""))
 	fmt.Fprintf(out, "For your own users and rules, write a regbridge.yaml (see README) and run `regbridge serve --config regbridge.yaml`.\n\n")
 	return cfg, nil
+}
+
+// listenScope says who can reach a listener on addr.
+func listenScope(addr string) string {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return ""
+	}
+	if ip := net.ParseIP(host); host == "localhost" || (ip != nil && ip.IsLoopback()) {
+		return " (this machine only; --listen :5001 or REGBRIDGE_LISTEN=:5001 accepts other hosts)"
+	}
+	if host == "" || (net.ParseIP(host) != nil && net.ParseIP(host).IsUnspecified()) {
+		return " (every interface)"
+	}
+	return ""
 }
 
 // buildForConfig builds a configuration; the quick-start (no file) gets the

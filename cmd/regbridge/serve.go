@@ -28,9 +28,9 @@ func serveCommand() *cli.Command {
 		Usage: "run the token server (with no --config: the quick-start)",
 		Flags: []cli.Flag{
 			configFlag,
-			&cli.StringFlag{Name: "listen", Usage: "listen address (overrides the config)"},
+			&cli.StringFlag{Name: "listen", Usage: "listen address (overrides the config; quick-start default 127.0.0.1:5001, env REGBRIDGE_LISTEN)"},
 			&cli.StringFlag{Name: "data-dir", Value: "./regbridge-data", Usage: "quick-start: where the key and certificate are created"},
-			&cli.StringFlag{Name: "public-url", Usage: "quick-start: the URL clients reach this server at (default http://localhost:PORT)"},
+			&cli.StringFlag{Name: "public-url", Usage: "quick-start: the URL clients reach this server at (default http://localhost:PORT; env REGBRIDGE_PUBLIC_URL)"},
 			&cli.StringFlag{Name: "service", Value: "registry.local", Usage: "quick-start: the registry's auth.token.service"},
 		},
 		Action: runServe,
@@ -55,7 +55,7 @@ func runServe(c *cli.Context) error {
 	var cfg *Config
 	var err error
 	if path == "" {
-		cfg, err = quickStartConfig(c, c.App.Writer)
+		cfg, err = quickStartConfig(c, env, c.App.Writer)
 	} else {
 		cfg, err = loadConfig(path, env)
 	}
@@ -199,7 +199,7 @@ func (rt *runtime) run(ctx context.Context) error {
 	if err := rt.obs.start(errc); err != nil {
 		return err
 	}
-	rt.log.Info("regbridge serving", "addr", ln.Addr().String(), "token_path", rt.cfg.tokenPath(), "version", version)
+	rt.log.Info("regbridge serving", "addr", ln.Addr().String(), "token_path", rt.cfg.tokenPath(), "version", buildVersion())
 	tick := make(<-chan time.Time)
 	if rt.watch != nil && rt.cfg.watchEnabled() {
 		t := time.NewTicker(rt.cfg.reloadInterval())

@@ -176,7 +176,11 @@ func loadKeys(cfg *Config) ([]*bridge.Key, error) {
 	for i, k := range cfg.Keys {
 		key, err := bridge.LoadKey(k.PrivateKey, k.Certificate, jose.SignatureAlgorithm(k.Algorithm))
 		if err != nil {
-			p = append(p, cfg.at("keys", "keys[%d]: %v", i, err))
+			if m := cfg.missingKeyProblem(i); m != "" {
+				p = append(p, m)
+			} else {
+				p = append(p, cfg.atPath(fmt.Sprintf("keys.%d", i), "keys[%d]: %v", i, err))
+			}
 			continue
 		}
 		keys = append(keys, key)
@@ -221,7 +225,9 @@ func build(cfg *Config, factories map[string]factory, deps providers.Deps) (*bui
 			}
 		}
 	}
-	if err == nil {
+	if m := cfg.missingPolicyProblem(); m != "" {
+		problems = append(problems, m)
+	} else if err == nil {
 		b.policy, err = loadPolicy(cfg, b.facts)
 		add(err)
 		b.refresh, err = refreshPolicies(cfg, b.providers, b.facts)

@@ -12,17 +12,18 @@ import (
 	"github.com/regbridge/regbridge/internal/yamlsyntax"
 )
 
-// decodeStrict decodes node into out after checking that every mapping key
-// names a field of out's type. Every unknown key is reported with its line;
-// skip lists top-level keys handled by the caller.
+// decodeStrict decodes node into out and checks that every mapping key
+// names a field of out's type. Every unknown key and every value of the
+// wrong type is reported with its line, all at once; out holds what did
+// decode. skip lists top-level keys handled by the caller.
 func decodeStrict(file string, node *yaml.Node, out any, skip ...string) error {
 	var errs []string
 	checkKnown(file, node, reflect.TypeOf(out).Elem(), "", skip, &errs)
+	if err := node.Decode(out); err != nil {
+		errs = append(errs, typeErrors(file, err)...)
+	}
 	if len(errs) > 0 {
 		return &configError{problems: errs}
-	}
-	if err := node.Decode(out); err != nil {
-		return &configError{problems: typeErrors(file, err)}
 	}
 	return nil
 }
@@ -39,6 +40,7 @@ func typeErrors(file string, err error) []string {
 	for i, l := range lines {
 		if rest, ok := strings.CutPrefix(l, "line "); ok {
 			n, msg, _ := strings.Cut(rest, ": ")
+			msg = readableTypeError(msg)
 			if n == "0" {
 				out[i] = fmt.Sprintf("%s (from the environment): %s", file, msg)
 				continue
@@ -46,7 +48,7 @@ func typeErrors(file string, err error) []string {
 			out[i] = fmt.Sprintf("%s:%s: %s", file, n, msg)
 			continue
 		}
-		out[i] = fmt.Sprintf("%s: %s", file, l)
+		out[i] = fmt.Sprintf("%s: %s", file, readableTypeError(l))
 	}
 	return out
 }
@@ -173,8 +175,13 @@ func editDistance(a, b string) int {
 	return prev[len(b)]
 }
 
-// configError collects problems, one per line.
-type configError struct{ problems []string }
+// configError collects problems, one per line. partial, when set, is the
+// configuration as far as it decoded, so that check can go on to report
+// what the files it names would add.
+type configError struct {
+	problems []string
+	partial  *Config
+}
 
 func (e *configError) Error() string { return strings.Join(e.problems, "\n") }
 
