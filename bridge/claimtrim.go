@@ -24,9 +24,9 @@ type claimKeep struct {
 	id string
 }
 
-// newClaimKeep is the set for provider p under policy pol, plus extra.
-func newClaimKeep(pol *acl.Policy, p providers.Provider, extra ...string) *claimKeep {
-	names := slices.Clone(extra)
+// newClaimKeep is the set for provider p under policy pol.
+func newClaimKeep(pol *acl.Policy, p providers.Provider) *claimKeep {
+	var names []string
 	if pol != nil {
 		names = append(names, pol.ClaimNames()...)
 	}

@@ -98,13 +98,13 @@ func NewState(cfg StateConfig) (*State, error) {
 	}
 	st.keep = make(map[string]*claimKeep, len(cfg.Providers))
 	for _, reg := range cfg.Providers {
-		var extra []string
 		if st.refresh[reg.ID].Enabled {
-			// Refresh tokens capture the identity, and operators revoke
-			// them by CI job claim.
-			extra = JobClaims
+			// A refresh token seals the identity for decisions under later
+			// policies: a claim trimmed now could not be denied on then.
+			st.keep[reg.ID] = nil
+			continue
 		}
-		st.keep[reg.ID] = newClaimKeep(cfg.Policy, reg.Provider, extra...)
+		st.keep[reg.ID] = newClaimKeep(cfg.Policy, reg.Provider)
 	}
 	if err := errors.Join(errs...); err != nil {
 		return nil, err
