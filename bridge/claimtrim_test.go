@@ -189,3 +189,25 @@ func BenchmarkBytesPerCachedIdentity(b *testing.B) {
 		})
 	}
 }
+
+func TestIdentitiesOfProvidersWithRefreshTokensAreCachedWithEveryClaim(t *testing.T) {
+	reg := &Registered{ID: "ci", Provider: &actionsProvider{}}
+	st, err := NewState(StateConfig{Services: []Service{{Name: "registry.test", Issuer: "regbridge-test"}},
+		Keys: []*Key{testKey(t)}, Providers: []*Registered{reg}, Policy: parseCIPolicy(t, actionsPolicy),
+		Cache:   NewCredentialCache(CacheConfig{}.WithDefaults(), func() time.Time { return testNow }),
+		Refresh: map[string]RefreshPolicy{"ci": {Enabled: true, TTL: time.Hour, Idle: time.Hour, Mode: RefreshIdentity}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if k := st.keep["ci"]; k != nil {
+		t.Fatalf("a provider whose identities refresh tokens seal is trimmed to %q", k.id)
+	}
+	cred := providers.Credential{Scheme: providers.SchemeBearer, Secret: "tok-1"}
+	id, _, err := st.cache.authenticate(context.Background(), cacheKey(reg, cred), reg, cred, st.keep["ci"])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := len(actionsIdentity("tok-1").Claims); len(id.Claims) != want {
+		t.Fatalf("cached identity has %d claims, want all %d", len(id.Claims), want)
+	}
+}
