@@ -5,6 +5,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/regbridge/regbridge/providers/internal/fakeupstream"
 )
 
 // Fault makes the fake misbehave the way an unavailable GitHub, or one
@@ -68,13 +70,8 @@ func (s *Server) serveFault(w http.ResponseWriter, r *http.Request, f Fault) boo
 	case FaultNone:
 		return false
 	case FaultSlow:
-		t := time.NewTimer(s.opts.SlowDelay)
-		defer t.Stop()
-		select {
-		case <-t.C:
+		if fakeupstream.Wait(r, s.opts.SlowDelay, s.closing) {
 			return false
-		case <-r.Context().Done():
-		case <-s.closing:
 		}
 	case FaultInternal:
 		writeJSON(w, http.StatusInternalServerError, map[string]any{"message": "Server Error"})
@@ -86,13 +83,7 @@ func (s *Server) serveFault(w http.ResponseWriter, r *http.Request, f Fault) boo
 	case FaultGatewayTimeout:
 		writeHTML(w, http.StatusGatewayTimeout)
 	case FaultReset:
-		if hj, ok := w.(http.Hijacker); ok {
-			if conn, _, err := hj.Hijack(); err == nil {
-				_ = conn.Close()
-				return true
-			}
-		}
-		panic(http.ErrAbortHandler)
+		fakeupstream.Reset(w)
 	case FaultTruncated:
 		w.Header().Set("Content-Type", "application/json; charset=utf-8")
 		_, _ = w.Write([]byte(`{"login":"octocat","id":1,"ty`))
@@ -120,8 +111,4 @@ func (s *Server) serveFault(w http.ResponseWriter, r *http.Request, f Fault) boo
 	return true
 }
 
-func writeHTML(w http.ResponseWriter, status int) {
-	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	w.WriteHeader(status)
-	_, _ = w.Write([]byte(htmlPage))
-}
+func writeHTML(w http.ResponseWriter, status int) { fakeupstream.HTML(w, status, htmlPage) }

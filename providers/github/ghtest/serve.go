@@ -182,12 +182,12 @@ func (s *Server) record(r *http.Request, endpoint, repository string) Fault {
 	if _, v, ok := strings.Cut(r.Header.Get("Authorization"), " "); ok {
 		hash = tokenHash(strings.TrimSpace(v))
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.requests = append(s.requests, Request{
+	s.log.Add(Request{
 		Method: r.Method, Host: r.Host, Path: r.URL.Path, RawQuery: r.URL.RawQuery,
 		Endpoint: endpoint, Repository: repository, Header: r.Header.Clone(), TokenHash: hash,
 	})
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	if f, ok := s.faults[endpoint]; ok && endpoint != "" {
 		return f
 	}

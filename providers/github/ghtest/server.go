@@ -12,6 +12,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/regbridge/regbridge/providers/internal/fakeupstream"
 )
 
 // Options configure a fake GitHub. The zero value is usable: github.com
@@ -101,7 +103,7 @@ type Server struct {
 	tokens    map[string]*tokenRec
 	buckets   map[string]*bucket
 	faults    map[string]Fault
-	requests  []Request
+	log       fakeupstream.Log[Request]
 }
 
 // New starts a fake on loopback and closes it when tb's test ends.
@@ -205,57 +207,29 @@ func (s *Server) DialTo(dialed func(hostport string)) *http.Client {
 // Count returns how many requests reached endpoint (one of the Endpoint
 // constants); "" counts every request.
 func (s *Server) Count(endpoint string) int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	n := 0
-	for _, r := range s.requests {
-		if endpoint == "" || r.Endpoint == endpoint {
-			n++
-		}
-	}
-	return n
+	return s.log.Count(func(r Request) bool { return endpoint == "" || r.Endpoint == endpoint })
 }
 
 // CountRepo returns how many GET /repos requests asked for repository
 // ("owner/name", compared case-insensitively).
 func (s *Server) CountRepo(repository string) int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	n := 0
-	for _, r := range s.requests {
-		if r.Endpoint == EndpointRepo && strings.EqualFold(r.Repository, repository) {
-			n++
-		}
-	}
-	return n
+	return s.log.Count(func(r Request) bool { return r.Endpoint == EndpointRepo && strings.EqualFold(r.Repository, repository) })
 }
 
 // CountToken returns how many requests carried exactly tok.
 func (s *Server) CountToken(tok string) int {
 	h := tokenHash(tok)
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	n := 0
-	for _, r := range s.requests {
-		if r.TokenHash == h {
-			n++
-		}
-	}
-	return n
+	return s.log.Count(func(r Request) bool { return r.TokenHash == h })
 }
 
 // Requests returns a copy of the recorded requests, oldest first.
 func (s *Server) Requests() []Request {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return append([]Request(nil), s.requests...)
+	return s.log.All()
 }
 
 // ResetCounts forgets the recorded requests.
 func (s *Server) ResetCounts() {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.requests = nil
+	s.log.Reset()
 }
 
 // ClosedURL returns an http URL on loopback on which nothing listens.

@@ -52,10 +52,10 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	if tok := presented(r); tok != "" {
 		hash = tokenHash(tok)
 	}
-	s.mu.Lock()
-	s.requests = append(s.requests, Request{
+	s.log.Add(Request{
 		Method: r.Method, Path: escaped, Endpoint: endpoint, Header: r.Header.Clone(), TokenHash: hash, Host: r.Host,
 	})
+	s.mu.Lock()
 	fault := s.fault
 	s.mu.Unlock()
 	if s.serveFault(w, r, fault) {

@@ -2,7 +2,8 @@ package gltest
 
 import (
 	"net/http"
-	"time"
+
+	"github.com/regbridge/regbridge/providers/internal/fakeupstream"
 )
 
 // Fault makes the fake misbehave the way an unavailable GitLab (or the
@@ -45,13 +46,8 @@ func (s *Server) serveFault(w http.ResponseWriter, r *http.Request, f Fault) boo
 	case FaultNone:
 		return false
 	case FaultSlow:
-		t := time.NewTimer(s.opts.SlowDelay)
-		defer t.Stop()
-		select {
-		case <-t.C:
+		if fakeupstream.Wait(r, s.opts.SlowDelay, s.closing) {
 			return false
-		case <-r.Context().Done():
-		case <-s.closing:
 		}
 	case FaultInternal:
 		writeJSON(w, http.StatusInternalServerError, map[string]string{"message": "500 Internal Server Error"})
@@ -63,13 +59,7 @@ func (s *Server) serveFault(w http.ResponseWriter, r *http.Request, f Fault) boo
 	case FaultGatewayTimeout:
 		writeHTML(w, http.StatusGatewayTimeout)
 	case FaultReset:
-		if hj, ok := w.(http.Hijacker); ok {
-			if conn, _, err := hj.Hijack(); err == nil {
-				_ = conn.Close()
-				return true
-			}
-		}
-		panic(http.ErrAbortHandler)
+		fakeupstream.Reset(w)
 	case FaultBareTooManyRequests:
 		writeRetryLater(w)
 	case FaultHTML:
@@ -80,11 +70,7 @@ func (s *Server) serveFault(w http.ResponseWriter, r *http.Request, f Fault) boo
 	return true
 }
 
-func writeHTML(w http.ResponseWriter, status int) {
-	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	w.WriteHeader(status)
-	_, _ = w.Write([]byte(htmlPage))
-}
+func writeHTML(w http.ResponseWriter, status int) { fakeupstream.HTML(w, status, htmlPage) }
 
 // writeRetryLater is Rack::Attack's throttled response as GitLab
 // configures it: 429, text/plain, "Retry later".

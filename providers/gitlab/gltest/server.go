@@ -11,6 +11,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/regbridge/regbridge/providers/internal/fakeupstream"
 )
 
 // Options configure a fake GitLab. The zero value is usable: no users, the
@@ -79,7 +81,7 @@ type Server struct {
 	fault     Fault
 	rateLimit int
 	windows   map[string]*window
-	requests  []Request
+	log       fakeupstream.Log[Request]
 }
 
 // New starts a fake on loopback and closes it when tb's test ends.
@@ -152,64 +154,34 @@ func (s *Server) SetRateLimit(perMinute int) {
 
 // Count returns how many requests the fake received.
 func (s *Server) Count() int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return len(s.requests)
+	return s.log.Count(nil)
 }
 
 // CountToken returns how many requests carried token.
 func (s *Server) CountToken(token string) int {
 	h := tokenHash(token)
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	n := 0
-	for _, r := range s.requests {
-		if r.TokenHash == h {
-			n++
-		}
-	}
-	return n
+	return s.log.Count(func(r Request) bool { return r.TokenHash == h })
 }
 
 // CountEndpoint returns how many requests reached endpoint (EndpointUser,
 // ...), whatever their answer.
 func (s *Server) CountEndpoint(endpoint string) int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	n := 0
-	for _, r := range s.requests {
-		if r.Endpoint == endpoint {
-			n++
-		}
-	}
-	return n
+	return s.log.Count(func(r Request) bool { return r.Endpoint == endpoint })
 }
 
 // CountPath returns how many requests had exactly this escaped path.
 func (s *Server) CountPath(path string) int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	n := 0
-	for _, r := range s.requests {
-		if r.Path == path {
-			n++
-		}
-	}
-	return n
+	return s.log.Count(func(r Request) bool { return r.Path == path })
 }
 
 // Requests returns a copy of the recorded requests, oldest first.
 func (s *Server) Requests() []Request {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return append([]Request(nil), s.requests...)
+	return s.log.All()
 }
 
 // ResetCounts forgets the recorded requests.
 func (s *Server) ResetCounts() {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.requests = nil
+	s.log.Reset()
 }
 
 func tokenHash(tok string) string {

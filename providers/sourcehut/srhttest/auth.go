@@ -10,6 +10,8 @@ import (
 	"regexp"
 	"strings"
 	"time"
+
+	"github.com/regbridge/regbridge/providers/internal/fakeupstream"
 )
 
 // The bearer regexes of core-go's auth middleware.
@@ -126,7 +128,7 @@ func (s *Server) oauth2(w http.ResponseWriter, r *http.Request, token string) {
 	}
 	if !grantsSplit(bt.Grants) {
 		if s.opts.HangUpOnMalformedGrants {
-			hijackAndClose(w)
+			fakeupstream.Reset(w)
 			return
 		}
 		http.Error(w, "Internal Server Error", http.StatusInternalServerError)

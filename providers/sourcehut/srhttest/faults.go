@@ -3,7 +3,8 @@ package srhttest
 import (
 	"net/http"
 	"strings"
-	"time"
+
+	"github.com/regbridge/regbridge/providers/internal/fakeupstream"
 )
 
 // Fault makes the fake misbehave on /query the way an unavailable or
@@ -57,15 +58,8 @@ func (s *Server) serveFault(w http.ResponseWriter, r *http.Request, f Fault) boo
 	case FaultNone:
 		return false
 	case FaultSlow:
-		t := time.NewTimer(s.opts.SlowDelay)
-		defer t.Stop()
-		select {
-		case <-t.C:
+		if fakeupstream.Wait(r, s.opts.SlowDelay, s.closing) {
 			return false
-		case <-r.Context().Done():
-			return true
-		case <-s.closing:
-			return true
 		}
 	case FaultBadGateway:
 		writeHTML(w, http.StatusBadGateway)
@@ -97,7 +91,7 @@ func (s *Server) serveFault(w http.ResponseWriter, r *http.Request, f Fault) boo
 		}
 		http.Redirect(w, r, to, http.StatusFound)
 	case FaultReset:
-		hijackAndClose(w)
+		fakeupstream.Reset(w)
 	case FaultOversized:
 		w.Header().Set("Content-Type", "application/json")
 		w.WriteHeader(http.StatusOK)
@@ -110,21 +104,7 @@ func (s *Server) serveFault(w http.ResponseWriter, r *http.Request, f Fault) boo
 	return true
 }
 
-func writeHTML(w http.ResponseWriter, status int) {
-	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	w.WriteHeader(status)
-	_, _ = w.Write([]byte(htmlPage))
-}
-
-func hijackAndClose(w http.ResponseWriter) {
-	if hj, ok := w.(http.Hijacker); ok {
-		if conn, _, err := hj.Hijack(); err == nil {
-			_ = conn.Close()
-			return
-		}
-	}
-	panic(http.ErrAbortHandler)
-}
+func writeHTML(w http.ResponseWriter, status int) { fakeupstream.HTML(w, status, htmlPage) }
 
 func serveAPIMeta(w http.ResponseWriter) {
 	w.Header().Set("Content-Type", "application/json")

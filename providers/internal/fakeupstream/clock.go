@@ -1,6 +1,4 @@
-// Package fakeclock is the settable clock the upstream fakes (srhttest, ghtest,
-// gltest) and the code under test share in tests.
-package fakeclock
+package fakeupstream
 
 import (
 	"sync"
@@ -15,8 +13,8 @@ type Clock struct {
 	t  time.Time
 }
 
-// New returns a Clock stopped at t.
-func New(t time.Time) *Clock { return &Clock{t: t} }
+// NewClock returns a Clock stopped at t.
+func NewClock(t time.Time) *Clock { return &Clock{t: t} }
 
 // Now returns the clock's time.
 func (c *Clock) Now() time.Time {
