@@ -11,15 +11,21 @@ import (
 	"gopkg.in/yaml.v3"
 )
 
-// Section reads the markdown file at path and returns the part from the
-// heading line (e.g. "## GitLab") to the next heading of level two.
-func Section(t testing.TB, path, heading string) string {
+// File reads the markdown file at path.
+func File(t testing.TB, path string) string {
 	t.Helper()
 	b, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, rest, ok := strings.Cut(string(b), "\n"+heading+"\n")
+	return string(b)
+}
+
+// Section reads the markdown file at path and returns the part from the
+// heading line (e.g. "## GitLab") to the next heading of level two.
+func Section(t testing.TB, path, heading string) string {
+	t.Helper()
+	_, rest, ok := strings.Cut(File(t, path), "\n"+heading+"\n")
 	if !ok {
 		t.Fatalf("%s: heading %q not found", path, heading)
 	}
