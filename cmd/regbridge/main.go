@@ -37,6 +37,7 @@ func newApp() *cli.App {
 			jwksCommand(),
 			registryConfigCommand(),
 			refreshCommand(),
+			initCommand(),
 			{
 				Name:  "version",
 				Usage: "print the version",
