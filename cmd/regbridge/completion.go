@@ -52,6 +52,11 @@ func completionCommand() *cli.Command {
 		Description: "bash: source <(regbridge completion bash), or save it as /etc/bash_completion.d/regbridge\n" +
 			"zsh:  regbridge completion zsh > \"${fpath[1]}/_regbridge\"\n" +
 			"fish: regbridge completion fish > ~/.config/fish/completions/regbridge.fish",
+		BashComplete: func(c *cli.Context) {
+			if c.NArg() == 0 {
+				fmt.Fprintln(c.App.Writer, "bash\nzsh\nfish")
+			}
+		},
 		Action: func(c *cli.Context) error {
 			if c.NArg() != 1 {
 				return fmt.Errorf("completion: name one shell: bash, zsh or fish")
