@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
@@ -63,6 +64,19 @@ func TestE2EContainerTheREADMECommandsRunAsWritten(t *testing.T) {
 	dir := t.TempDir()
 	suffix := fmt.Sprintf("e2e-%d", time.Now().UnixNano())
 	tag, name, port := "localhost/regbridge:"+suffix, "regbridge-"+suffix, freePort(t)
+	// A private image store (vfs: no overlay mounts needed) that buildah and
+	// podman both read through CONTAINERS_STORAGE_CONF, so the commands run
+	// unchanged and the machine's store is neither used nor changed.
+	store := t.TempDir()
+	storageConf := filepath.Join(store, "storage.conf")
+	writeFile(t, storageConf, fmt.Sprintf("[storage]\ndriver = \"vfs\"\ngraphroot = %q\nrunroot = %q\n",
+		filepath.Join(store, "graph"), filepath.Join(store, "run")))
+	env := append(os.Environ(), "CONTAINERS_STORAGE_CONF="+storageConf)
+	execCommand := func(ctx context.Context, argv ...string) *exec.Cmd {
+		cmd := exec.CommandContext(ctx, argv[0], argv[1:]...)
+		cmd.Env = env
+		return cmd
+	}
 	exec := func(timeout time.Duration, argv ...string) string {
 		t.Helper()
 		ctx, cancel := context.WithTimeout(context.Background(), timeout)
@@ -167,11 +181,6 @@ func contains(words []string, w string) bool {
 		}
 	}
 	return false
-}
-
-// execCommand runs argv with a context.
-func execCommand(ctx context.Context, argv ...string) *exec.Cmd {
-	return exec.CommandContext(ctx, argv[0], argv[1:]...)
 }
 
 // tokenActions is the access of a registry token as TYPE:NAME:ACTIONS.
