@@ -27,7 +27,8 @@ func docFiles(page string) []docFile {
 // TestTheDocsExampleFilesPassCheckAsWritten writes every page's `# file:`
 // blocks into one directory per page, creates the signing keys and TLS
 // certificates a configuration names, and runs check on each complete
-// configuration (one with services and keys).
+// configuration (one with services and keys). A complete configuration
+// must be such a block, so that it is checked.
 func TestTheDocsExampleFilesPassCheckAsWritten(t *testing.T) {
 	pages, err := filepath.Glob("../../docs/*.md")
 	if err != nil || len(pages) == 0 {
@@ -38,6 +39,12 @@ func TestTheDocsExampleFilesPassCheckAsWritten(t *testing.T) {
 		raw, err := os.ReadFile(page)
 		if err != nil {
 			t.Fatal(err)
+		}
+		for _, m := range regexp.MustCompile("(?s)```yaml\n(.*?)```").FindAllStringSubmatch(string(raw), -1) {
+			var top map[string]any
+			if yaml.Unmarshal([]byte(m[1]), &top) == nil && top["services"] != nil && top["keys"] != nil && !strings.HasPrefix(m[1], "# file: ") {
+				t.Errorf("%s: a complete configuration without a `# file: NAME` first line is not checked:\n%s", page, m[1])
+			}
 		}
 		files := docFiles(string(raw))
 		if len(files) == 0 {
