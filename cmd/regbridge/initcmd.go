@@ -33,8 +33,8 @@ func initCommand() *cli.Command {
 	return &cli.Command{
 		Name:  "init",
 		Usage: "write a starting regbridge.yaml, policy, signing key and certificate, and one user, all passing check",
-		Description: "Providers: " + initProviderList() + ".\n" +
-			"The user's password is printed once. Existing files are left alone unless --force is given.",
+		Description: "--provider choices (local users are always written):\n" + initProviderList() +
+			"\nThe user's password is printed once. Existing files are left alone unless --force is given.",
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "dir", Value: ".", Usage: "directory to write the files in (created if missing)"},
 			&cli.StringFlag{Name: "provider", Value: "static", Usage: "who logs in besides the local users: " + strings.Join(initProviderNames(), ", ")},
@@ -53,9 +53,9 @@ func initCommand() *cli.Command {
 func initProviderList() string {
 	var parts []string
 	for _, n := range initProviderNames() {
-		parts = append(parts, n+" ("+initProviders[n].about+")")
+		parts = append(parts, fmt.Sprintf("  %-20s %s\n", n, initProviders[n].about))
 	}
-	return strings.Join(parts, ", ")
+	return strings.Join(parts, "")
 }
 
 // initSettingsOf reads and checks the flags.

@@ -33,7 +33,7 @@ type initProvider struct {
 // initProviders are the choices of `regbridge init --provider`.
 var initProviders = map[string]initProvider{
 	"static": {
-		about:       "local users and robots only (htpasswd)",
+		about:       "local users and robots only (htpasswd files)",
 		docsPointer: "docs/static.md",
 	},
 	"gitea": {
