@@ -5,12 +5,14 @@ import (
 	"math/rand/v2"
 	"strings"
 	"testing"
+
+	"github.com/regbridge/regbridge/bridge/signing"
 )
 
 // sealedForTest seals claims for the fixed test key.
 func sealedForTest(t testing.TB) (*refreshSealer, string) {
 	t.Helper()
-	s, err := newRefreshSealer([]*Key{testKey(t)})
+	s, err := newRefreshSealer([]*signing.Key{testKey(t)})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -13,6 +13,8 @@ import (
 	"strings"
 
 	"github.com/go-jose/go-jose/v4"
+
+	"github.com/regbridge/regbridge/bridge/signing"
 )
 
 // RefreshTokenType is the JWE `typ` of a refresh token. Registry tokens are
@@ -89,7 +91,7 @@ type refreshSealer struct {
 // deriveRefreshKey derives the sealing key of a signing key with HKDF-SHA256
 // over its PKCS#8 encoding. The registry never sees it; it is not the
 // signing key, and the derivation is one-way.
-func deriveRefreshKey(k *Key) (refreshKey, error) {
+func deriveRefreshKey(k *signing.Key) (refreshKey, error) {
 	der, err := x509.MarshalPKCS8PrivateKey(k.Signer)
 	if err != nil {
 		return refreshKey{}, fmt.Errorf("bridge: refresh key: %w", err)
@@ -105,7 +107,7 @@ func deriveRefreshKey(k *Key) (refreshKey, error) {
 	return refreshKey{id: "rt-" + hex.EncodeToString(idb), secret: secret}, nil
 }
 
-func newRefreshSealer(keys []*Key) (*refreshSealer, error) {
+func newRefreshSealer(keys []*signing.Key) (*refreshSealer, error) {
 	s := &refreshSealer{byID: map[string][]byte{}}
 	for _, k := range keys {
 		rk, err := deriveRefreshKey(k)

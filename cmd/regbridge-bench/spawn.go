@@ -17,7 +17,7 @@ import (
 	"github.com/go-jose/go-jose/v4"
 	"golang.org/x/crypto/bcrypt"
 
-	"github.com/regbridge/regbridge/bridge"
+	"github.com/regbridge/regbridge/bridge/signing"
 )
 
 // Fixed names of the generated setup.
@@ -60,11 +60,11 @@ func spawn(ctx context.Context, binary, tmp string, spec serverSpec) (*server, e
 	if spec.Alg == "" {
 		spec.Alg = jose.ES256
 	}
-	signer, cert, err := bridge.GenerateKey(spec.Alg, "regbridge-bench", 24*time.Hour, time.Now(), nil)
+	signer, cert, err := signing.GenerateKey(spec.Alg, "regbridge-bench", 24*time.Hour, time.Now(), nil)
 	if err != nil {
 		return nil, err
 	}
-	if err := bridge.WriteKeyFiles(filepath.Join(dir, "key.pem"), filepath.Join(dir, "cert.pem"), signer, cert); err != nil {
+	if err := signing.WriteKeyFiles(filepath.Join(dir, "key.pem"), filepath.Join(dir, "cert.pem"), signer, cert); err != nil {
 		return nil, err
 	}
 	if err := writeHtpasswd(filepath.Join(dir, "htpasswd"), spec.Users, spec.BcryptCost); err != nil {
