@@ -40,7 +40,7 @@ func FuzzOpenRefreshToken(f *testing.F) {
 		if err != nil {
 			return
 		}
-		if !LooksLikeRefreshToken(in) {
+		if !signing.LooksLikeRefreshToken(in) {
 			t.Fatal("accepted a token without the refresh-token shape")
 		}
 		if c.Audience != refreshAudiencePrefix+c.Service || c.ID == "" || (c.Identity == nil) == (c.Credential == nil) {
