@@ -2,14 +2,11 @@ package signing
 
 import (
 	"crypto/rand"
-	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io"
 	"time"
-
-	"github.com/go-jose/go-jose/v4"
 )
 
 // HeaderMode is the JWS header form a registry accepts.
@@ -47,12 +44,9 @@ type AccessEntry struct {
 // Minter signs registry tokens with one key in one header form. It is safe
 // for concurrent use.
 type Minter struct {
-	key    *Key
-	mode   HeaderMode
-	signer jose.Signer
-	random io.Reader
-	// compact signs with the header encoded once at construction; nil for
-	// algorithms it does not cover (go-jose signs those).
+	key     *Key
+	mode    HeaderMode
+	random  io.Reader
 	compact *compactSigner
 }
 
@@ -62,25 +56,21 @@ func NewMinter(key *Key, mode HeaderMode, random io.Reader) (*Minter, error) {
 	if random == nil {
 		random = rand.Reader
 	}
-	opts := (&jose.SignerOptions{}).WithType("JWT").WithHeader("kid", key.KeyID)
 	switch mode {
 	case HeaderX5C, "":
 		if key.Certificate == nil {
 			return nil, fmt.Errorf("signing: header x5c needs a certificate for key %s", key.Source)
 		}
-		opts = opts.WithHeader("x5c", []string{base64.StdEncoding.EncodeToString(key.Certificate.Raw)})
 		mode = HeaderX5C
 	case HeaderKID:
 	default:
 		return nil, fmt.Errorf("signing: unknown header mode %q (want x5c or kid)", mode)
 	}
-	signer, err := jose.NewSigner(jose.SigningKey{Algorithm: key.Algorithm, Key: key.Signer}, opts)
+	compact, err := newCompactSigner(key, mode, random)
 	if err != nil {
 		return nil, fmt.Errorf("signing: signer: %w", err)
 	}
-	m := &Minter{key: key, mode: mode, signer: signer, random: random}
-	m.compact = newCompactSigner(key, mode, random)
-	return m, nil
+	return &Minter{key: key, mode: mode, random: random, compact: compact}, nil
 }
 
 // Key returns the signing key.
@@ -101,18 +91,11 @@ func (m *Minter) Sign(c *Claims) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("signing: marshal claims: %w", err)
 	}
-	if m.compact != nil {
-		tok, err := m.compact.sign(payload)
-		if err != nil {
-			return "", fmt.Errorf("signing: sign: %w", err)
-		}
-		return tok, nil
-	}
-	jws, err := m.signer.Sign(payload)
+	tok, err := m.compact.sign(payload)
 	if err != nil {
 		return "", fmt.Errorf("signing: sign: %w", err)
 	}
-	return jws.CompactSerialize()
+	return tok, nil
 }
 
 // Registry names the registry a token is for: its `iss` and `aud`.
