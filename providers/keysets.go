@@ -7,13 +7,16 @@ import "sync"
 // throws the keys away (and, during an issuer outage, refuses every token
 // until the issuer is back) nor fetches them again.
 //
-// Key sets are held under a key naming the issuer and the key source; what
+// Key sets are held under a key naming the document they are read from; what
 // is held is opaque to the wiring and shared by every provider built with
 // the same key.
 type KeySets interface {
 	// Hold returns the value held under key, storing create() first when
 	// none is held.
 	Hold(key string, create func() any) any
+	// Peek returns the value held under key without holding it for the
+	// configuration being built.
+	Peek(key string) (any, bool)
 }
 
 // KeySetCache is an in-memory KeySets for one process. Entries that no
@@ -42,6 +45,14 @@ func (c *KeySetCache) Hold(key string, create func() any) any {
 		c.held[key] = v
 	}
 	return v
+}
+
+// Peek implements KeySets.
+func (c *KeySetCache) Peek(key string) (any, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	v, ok := c.held[key]
+	return v, ok
 }
 
 // Prune forgets the entries not held since the previous Prune. The wiring

@@ -65,7 +65,7 @@ type Options struct {
 	// Logger receives a line per loaded key set (default: discard).
 	Logger *slog.Logger
 	// Shared, when set, holds the fetched keys across reloads, under the
-	// issuer and key source.
+	// document they are read from (see stateKey for what is carried over).
 	Shared providers.KeySets
 }
 
@@ -94,6 +94,7 @@ type state struct {
 	fetched    time.Time // last successful fetch
 	attempted  time.Time // last fetch attempt
 	discovered string    // jwks_uri from discovery, reused until a fetch fails
+	from       string    // the URL the held keys were read from
 }
 
 // New builds a key set. It does no network I/O: fetched keys load on first
@@ -131,17 +132,13 @@ func New(o Options) (*Set, error) {
 	if s.uri == "" && !o.Discovery {
 		return nil, errors.New("jwks: no key source (want a JWKS URL, inline keys or discovery)")
 	}
-	source := "discovery"
-	if s.uri != "" {
-		source = s.uri
-	}
-	newState := func() any { return &state{sem: make(chan struct{}, 1)} }
 	if o.Shared == nil {
-		s.st = newState().(*state)
+		s.st = &state{sem: make(chan struct{}, 1)}
 		return s, nil
 	}
-	key := "jwks\n" + o.Issuer + "\n" + source
-	st, ok := o.Shared.Hold(key, newState).(*state)
+	seed := seedFor(o.Shared, o.Issuer, s.uri)
+	key := stateKey(o.Issuer, s.uri)
+	st, ok := o.Shared.Hold(key, func() any { return seed }).(*state)
 	if !ok {
 		return nil, fmt.Errorf("jwks: key sets: %q holds a value of another kind", key)
 	}
@@ -224,7 +221,7 @@ func (s *Set) refresh(ctx context.Context) error {
 	// The fetch outlives a cancelled request so that its result is kept.
 	fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.client.Timeout)
 	defer cancel()
-	keys, uri, err := s.fetch(fctx, discovered)
+	keys, from, err := s.fetch(fctx, discovered)
 
 	st.mu.Lock()
 	defer st.mu.Unlock()
@@ -232,7 +229,10 @@ func (s *Set) refresh(ctx context.Context) error {
 		st.discovered = ""
 		return &providers.UnavailableError{RetryAfter: min(s.cooldown, maxFailBackoff), Err: fmt.Errorf("jwks: %w", err)}
 	}
-	st.keys, st.loaded, st.fetched, st.discovered = keys, true, s.now(), uri
+	st.keys, st.loaded, st.fetched, st.from = keys, true, s.now(), from
+	if s.uri == "" {
+		st.discovered = from
+	}
 	s.logger.InfoContext(ctx, "issuer keys loaded", slog.Int("keys", len(keys)))
 	return nil
 }
