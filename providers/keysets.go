@@ -1,6 +1,10 @@
 package providers
 
-import "sync"
+import (
+	"slices"
+	"sync"
+	"time"
+)
 
 // KeySets hands the verification keys a provider holds to the provider that
 // replaces it when the configuration is reloaded, so that a reload neither
@@ -67,4 +71,40 @@ func (c *KeySetCache) Prune() {
 		}
 	}
 	c.used = map[string]bool{}
+}
+
+// StaleKeys is a key set verifying tokens with keys read back from the
+// state directory at start that no fetch has confirmed since.
+type StaleKeys struct {
+	// Source is the URL the keys were read from.
+	Source string `json:"source"`
+	// Fetched is when they were last fetched.
+	Fetched time.Time `json:"fetched"`
+}
+
+// StaleKeysReporter is implemented by held key sets that may serve keys
+// read back from the state directory.
+type StaleKeysReporter interface {
+	StaleKeys() (StaleKeys, bool)
+}
+
+// Stale lists the held key sets serving keys read back from the state
+// directory, oldest first.
+func (c *KeySetCache) Stale() []StaleKeys {
+	c.mu.Lock()
+	held := make([]any, 0, len(c.held))
+	for _, v := range c.held {
+		held = append(held, v)
+	}
+	c.mu.Unlock()
+	var out []StaleKeys
+	for _, v := range held {
+		if r, ok := v.(StaleKeysReporter); ok {
+			if s, stale := r.StaleKeys(); stale {
+				out = append(out, s)
+			}
+		}
+	}
+	slices.SortFunc(out, func(a, b StaleKeys) int { return a.Fetched.Compare(b.Fetched) })
+	return out
 }

@@ -67,6 +67,14 @@ type Options struct {
 	// Shared, when set, holds the fetched keys across reloads, under the
 	// document they are read from (see stateKey for what is carried over).
 	Shared providers.KeySets
+	// StateDir, when set, keeps the last fetched keys of each document in
+	// a file there, read back when no key set is held for it (at start), so
+	// that a restart during an issuer outage still verifies tokens.
+	StateDir string
+	// MaxStale bounds the age of keys read back from StateDir (default
+	// DefaultMaxStale): older files are ignored, and keys read back are
+	// dropped once they pass it with the issuer still unreachable.
+	MaxStale time.Duration
 }
 
 // Set holds one issuer's verification keys.
@@ -80,6 +88,9 @@ type Set struct {
 	interval time.Duration
 	insecure bool
 	logger   *slog.Logger
+	key      string // the document, see stateKey
+	stateDir string
+	maxStale time.Duration
 	st       *state
 }
 
@@ -95,6 +106,7 @@ type state struct {
 	attempted  time.Time // last fetch attempt
 	discovered string    // jwks_uri from discovery, reused until a fetch fails
 	from       string    // the URL the held keys were read from
+	fromDisk   bool      // keys read back from the state directory, not fetched since
 }
 
 // New builds a key set. It does no network I/O: fetched keys load on first
@@ -109,6 +121,9 @@ func New(o Options) (*Set, error) {
 		interval: orDefault(o.Interval, DefaultInterval),
 		insecure: o.AllowInsecureHTTP,
 		logger:   o.Logger,
+		key:      stateKey(o.Issuer, o.URI),
+		stateDir: o.StateDir,
+		maxStale: orDefault(o.MaxStale, DefaultMaxStale),
 	}
 	if o.Timeout > 0 {
 		s.client.Timeout = o.Timeout
@@ -133,17 +148,44 @@ func New(o Options) (*Set, error) {
 		return nil, errors.New("jwks: no key source (want a JWKS URL, inline keys or discovery)")
 	}
 	if o.Shared == nil {
-		s.st = &state{sem: make(chan struct{}, 1)}
+		s.st = s.start(nil)
 		return s, nil
 	}
-	seed := seedFor(o.Shared, o.Issuer, s.uri)
-	key := stateKey(o.Issuer, s.uri)
-	st, ok := o.Shared.Hold(key, func() any { return seed }).(*state)
+	seed := s.start(o.Shared)
+	st, ok := o.Shared.Hold(s.key, func() any { return seed }).(*state)
 	if !ok {
-		return nil, fmt.Errorf("jwks: key sets: %q holds a value of another kind", key)
+		return nil, fmt.Errorf("jwks: key sets: %q holds a value of another kind", s.key)
 	}
 	s.st = st
 	return s, nil
+}
+
+// start is the state a new key set starts with when none is held for its
+// document: the keys its issuer's discovery read from the same URL (see
+// seedFor), else those left in the state directory, else none.
+func (s *Set) start(shared providers.KeySets) *state {
+	st := &state{sem: make(chan struct{}, 1)}
+	if shared != nil {
+		if held, ok := shared.Peek(s.key); ok {
+			if st, ok := held.(*state); ok {
+				return st
+			}
+		}
+		st = seedFor(shared, s.issuer, s.uri)
+	}
+	if st.loaded || s.stateDir == "" {
+		return st
+	}
+	disk, err := s.load()
+	if err != nil {
+		s.logger.Warn("issuer keys in the state directory ignored", slog.String("error", err.Error()))
+	}
+	if disk == nil {
+		return st
+	}
+	s.logger.Info("issuer keys read from the state directory", slog.Int("keys", len(disk.keys)),
+		slog.Time("fetched", disk.fetched), slog.String("from", disk.from))
+	return disk
 }
 
 func orDefault(d, def time.Duration) time.Duration {
@@ -161,8 +203,9 @@ func orDefault(d, def time.Duration) time.Duration {
 func (s *Set) Candidates(ctx context.Context, alg, kid string, hasKID bool) ([]crypto.PublicKey, error) {
 	st := s.st
 	st.mu.Lock()
+	s.expireDisk(st)
 	found := match(st.keys, alg, kid, hasKID)
-	fresh := s.static || s.now().Sub(st.fetched) < s.interval
+	fresh := s.static || (!st.fromDisk && s.now().Sub(st.fetched) < s.interval)
 	st.mu.Unlock()
 	if len(found) > 0 && fresh {
 		return found, nil
@@ -172,6 +215,7 @@ func (s *Set) Candidates(ctx context.Context, alg, kid string, hasKID bool) ([]c
 	}
 	if err := s.refresh(ctx); err != nil {
 		st.mu.Lock()
+		s.expireDisk(st)
 		loaded := st.loaded
 		found = match(st.keys, alg, kid, hasKID)
 		st.mu.Unlock()
@@ -224,15 +268,22 @@ func (s *Set) refresh(ctx context.Context) error {
 	keys, from, err := s.fetch(fctx, discovered)
 
 	st.mu.Lock()
-	defer st.mu.Unlock()
 	if err != nil {
 		st.discovered = ""
+		st.mu.Unlock()
 		return &providers.UnavailableError{RetryAfter: min(s.cooldown, maxFailBackoff), Err: fmt.Errorf("jwks: %w", err)}
 	}
-	st.keys, st.loaded, st.fetched, st.from = keys, true, s.now(), from
+	st.keys, st.loaded, st.fetched, st.from, st.fromDisk = keys, true, s.now(), from, false
 	if s.uri == "" {
 		st.discovered = from
 	}
+	fetched, discovered := st.fetched, st.discovered
+	st.mu.Unlock()
 	s.logger.InfoContext(ctx, "issuer keys loaded", slog.Int("keys", len(keys)))
+	if s.stateDir != "" {
+		if err := s.save(keys, from, discovered, fetched); err != nil {
+			s.logger.WarnContext(ctx, "issuer keys not written to the state directory", slog.String("error", err.Error()))
+		}
+	}
 	return nil
 }
