@@ -46,7 +46,7 @@ func seedFor(shared providers.KeySets, issuer, uri string) *state {
 	disc.mu.Lock()
 	defer disc.mu.Unlock()
 	if disc.loaded && disc.from == uri {
-		st.keys, st.loaded, st.fetched, st.from = disc.keys, true, disc.fetched, disc.from
+		st.keys, st.loaded, st.fetched, st.from, st.fromDisk = disc.keys, true, disc.fetched, disc.from, disc.fromDisk
 	}
 	return st
 }

@@ -178,3 +178,29 @@ func TestAReloadKeepsTheHeldKeysRatherThanTheStateFile(t *testing.T) {
 		t.Errorf("a reload with the issuer up: stale %v, %d JWKS requests; want the held, fresh key set", stale(after), is.requests(keysPath))
 	}
 }
+
+func TestKeysReadBackStayBoundedWhenAReloadNamesTheirURLExplicitly(t *testing.T) {
+	is, c, dir := newIssuer(t), newClock(), stateDir(t)
+	is.publish(ecKey(t, "k"))
+	if _, err := lookup(persistedSet(t, is, c, dir, time.Hour), "k"); err != nil {
+		t.Fatal(err)
+	}
+	is.down()
+	held := providers.NewKeySetCache()
+	restarted := discoverySet(t, is, c, func(o *Options) { o.StateDir, o.MaxStale, o.Shared = dir, time.Hour, held })
+	if _, err := lookup(restarted, "k"); err != nil {
+		t.Fatal(err)
+	}
+	held.Prune()
+	explicit, err := New(Options{Issuer: is.URL(), URI: is.URL() + keysPath, Now: c.Now, Shared: held, MaxStale: time.Hour, Timeout: time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := lookup(explicit, "k"); err != nil || !stale(explicit) {
+		t.Fatalf("after naming the URL: err %v, stale %v; want the key, reported stale", err, stale(explicit))
+	}
+	c.Advance(2 * time.Hour)
+	if _, err := lookup(explicit, "k"); err == nil {
+		t.Fatal("keys read back were used past max_stale_keys after a reload named their URL")
+	}
+}
