@@ -154,7 +154,8 @@ func runSoak(ctx context.Context, sp soakSpec, out io.Writer) ([]soakLine, error
 		}
 	}
 	wg.Wait()
-	if rest := time.Since(start) - time.Duration(len(lines))*sp.Interval; rest >= time.Second {
+	// A last partial interval is reported unless it is a rounding rest.
+	if rest := time.Since(start) - time.Duration(len(lines))*sp.Interval; rest >= min(time.Second, sp.Interval/2) {
 		report()
 	}
 	fmt.Fprintf(out, "soak: done after %s; load average %s\n", time.Since(start).Round(time.Second), loadAverage())
