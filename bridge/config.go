@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/regbridge/regbridge/bridge/signing"
 	"github.com/regbridge/regbridge/providers/upstream"
 )
 
@@ -20,7 +21,7 @@ type Service struct {
 	// MaxTokenTTL caps a policy rule's token_ttl (default 1h).
 	MaxTokenTTL time.Duration `yaml:"max_token_ttl"`
 	// Header is the JWS header form: x5c (default) or kid.
-	Header HeaderMode `yaml:"header"`
+	Header signing.HeaderMode `yaml:"header"`
 	// Registry is "any" (default: distribution 2.8 and 3.x must accept the
 	// tokens) or "v3" (3.x only, which allows PS256 and EdDSA keys).
 	Registry string `yaml:"registry"`
@@ -48,7 +49,7 @@ func (s Service) WithDefaults() Service {
 		s.MaxTokenTTL = DefaultMaxTokenTTL
 	}
 	if s.Header == "" {
-		s.Header = HeaderX5C
+		s.Header = signing.HeaderX5C
 	}
 	if s.Registry == "" {
 		s.Registry = "any"
@@ -72,7 +73,7 @@ func (s Service) Validate() error {
 		errs = append(errs, fmt.Errorf("max_token_ttl: %s is below token_ttl %s", s.MaxTokenTTL, s.TokenTTL))
 	}
 	switch s.Header {
-	case HeaderX5C, HeaderKID:
+	case signing.HeaderX5C, signing.HeaderKID:
 	default:
 		errs = append(errs, fmt.Errorf("header: %q is not x5c or kid", s.Header))
 	}

@@ -17,7 +17,7 @@ import (
 	"github.com/go-jose/go-jose/v4"
 	"golang.org/x/crypto/bcrypt"
 
-	"github.com/regbridge/regbridge/bridge"
+	"github.com/regbridge/regbridge/bridge/signing"
 )
 
 // Fixed names of the generated setup.
@@ -36,6 +36,11 @@ type serverSpec struct {
 	CacheTTL   time.Duration // credential cache ttl (0: default)
 	Reuse      bool          // token_reuse enabled
 	Alg        jose.SignatureAlgorithm
+	// OIDCIssuer, when set, makes a soak setup: an oidc provider "ci" for
+	// this issuer besides the static users, info-level logs, and only
+	// settings every regbridge release reads, so that older binaries can
+	// be compared.
+	OIDCIssuer string
 }
 
 // server is a regbridge process started on loopback.
@@ -60,17 +65,21 @@ func spawn(ctx context.Context, binary, tmp string, spec serverSpec) (*server, e
 	if spec.Alg == "" {
 		spec.Alg = jose.ES256
 	}
-	signer, cert, err := bridge.GenerateKey(spec.Alg, "regbridge-bench", 24*time.Hour, time.Now(), nil)
+	signer, cert, err := signing.GenerateKey(spec.Alg, "regbridge-bench", 24*time.Hour, time.Now(), nil)
 	if err != nil {
 		return nil, err
 	}
-	if err := bridge.WriteKeyFiles(filepath.Join(dir, "key.pem"), filepath.Join(dir, "cert.pem"), signer, cert); err != nil {
+	if err := signing.WriteKeyFiles(filepath.Join(dir, "key.pem"), filepath.Join(dir, "cert.pem"), signer, cert); err != nil {
 		return nil, err
 	}
 	if err := writeHtpasswd(filepath.Join(dir, "htpasswd"), spec.Users, spec.BcryptCost); err != nil {
 		return nil, err
 	}
-	if err := os.WriteFile(filepath.Join(dir, "policy.yaml"), []byte(benchPolicy(spec.Rules)), 0o644); err != nil {
+	policy := benchPolicy(spec.Rules)
+	if spec.OIDCIssuer != "" {
+		policy += soakRule
+	}
+	if err := os.WriteFile(filepath.Join(dir, "policy.yaml"), []byte(policy), 0o644); err != nil {
 		return nil, err
 	}
 	port, err := freePort()
@@ -78,7 +87,11 @@ func spawn(ctx context.Context, binary, tmp string, spec serverSpec) (*server, e
 		return nil, err
 	}
 	addr := fmt.Sprintf("127.0.0.1:%d", port)
-	if err := os.WriteFile(filepath.Join(dir, "regbridge.yaml"), []byte(benchConfig(addr, spec)), 0o644); err != nil {
+	config := benchConfig(addr, spec)
+	if spec.OIDCIssuer != "" {
+		config = soakConfig(addr, spec)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "regbridge.yaml"), []byte(config), 0o644); err != nil {
 		return nil, err
 	}
 	logf, err := os.Create(filepath.Join(dir, "server.log"))
@@ -102,6 +115,15 @@ func spawn(ctx context.Context, binary, tmp string, spec serverSpec) (*server, e
 	}
 	s.Startup = time.Since(start)
 	return s, nil
+}
+
+// LogBytes is the size of the server's log so far.
+func (s *server) LogBytes() int64 {
+	fi, err := s.log.Stat()
+	if err != nil {
+		return 0
+	}
+	return fi.Size()
 }
 
 // PID of the server process.
@@ -218,6 +240,32 @@ shutdown: {drain: 0s}
 		b.WriteString("token_reuse: {enabled: true}\n")
 	}
 	return b.String()
+}
+
+// soakRule lets the soak run's CI tokens pull and push bench/**.
+const soakRule = `  - id: bench-ci
+    who: [ci]
+    grant:
+      - {repository: "bench/**", actions: [pull, push]}
+`
+
+// soakConfig is the soak setup's configuration: static users and an oidc
+// provider, logs at the default level, no settings newer than the oldest
+// release compared.
+func soakConfig(addr string, spec serverSpec) string {
+	return fmt.Sprintf(`listen: %q
+public_url: "http://%s"
+services:
+  - {name: %s, issuer: %s}
+keys:
+  - {private_key: key.pem, certificate: cert.pem}
+providers:
+  - {id: users, type: static, htpasswd: htpasswd}
+  - {id: ci, type: oidc, issuer: %q, audiences: [%s]}
+policy: policy.yaml
+reload: {watch: false}
+cache: {size: 200000}
+`, addr, addr, benchService, benchIssuer, spec.OIDCIssuer, soakAudience)
 }
 
 func tail(s string, n int) string {
