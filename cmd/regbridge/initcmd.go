@@ -15,7 +15,7 @@ import (
 	"github.com/urfave/cli/v2"
 	"golang.org/x/crypto/bcrypt"
 
-	"github.com/regbridge/regbridge/bridge"
+	"github.com/regbridge/regbridge/bridge/signing"
 )
 
 // The files `regbridge init` writes, relative to --dir.
@@ -159,12 +159,12 @@ func runInit(c *cli.Context) error {
 			return fmt.Errorf("init: %w", err)
 		}
 	}
-	signer, cert, err := bridge.GenerateKey(jose.ES256, "regbridge", 5*365*24*time.Hour, time.Now(), nil)
+	signer, cert, err := signing.GenerateKey(jose.ES256, "regbridge", 5*365*24*time.Hour, time.Now(), nil)
 	if err != nil {
 		return fmt.Errorf("init: %w", err)
 	}
 	keyPath, certPath := filepath.Join(dir, initKeyFile), filepath.Join(dir, initCertFile)
-	if err := bridge.WriteKeyFiles(keyPath, certPath, signer, cert); err != nil {
+	if err := signing.WriteKeyFiles(keyPath, certPath, signer, cert); err != nil {
 		return fmt.Errorf("init: %w", err)
 	}
 	if err := os.Chmod(certPath, 0o600); err != nil {
