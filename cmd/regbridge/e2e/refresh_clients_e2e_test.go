@@ -11,10 +11,10 @@ import (
 )
 
 // The clients of the refresh scenario beside crane and oras. Each reads
-// the entry docker login stored (its own way: buildah through
+// the entry docker login stored (its own way: buildah and skopeo through
 // $DOCKER_CONFIG, regctl the same, helm as its registry configuration,
 // ctr on its command line, as a kubelet pull secret would hand it over).
-var refreshClients = []tool{toolRegctl, toolBuildah, toolHelm, toolCtr}
+var refreshClients = []tool{toolRegctl, toolBuildah, toolSkopeo, toolHelm, toolCtr}
 
 // clientFromDockerEntry is a fresh client of tl holding the credential
 // docker stored for reg: for ctr the flags that carry it.
@@ -64,6 +64,16 @@ func refreshPushAndPullBack(t *testing.T, tl tool, docker *Client, reg *Registry
 		back.MustRun(t, "", "pull", "--tls-verify=false", "docker://"+reg.Ref("team/buildah@"+digest))
 		id := buildahLocalImage(t, c, "elsewhere")
 		c.MustFail(t, refusedWords, "", "push", "--tls-verify=false", id, "docker://"+reg.Ref("other/buildah:1"))
+	case toolSkopeo.name:
+		src, back := filepath.Join(c.WorkDir(), "src"), filepath.Join(c.WorkDir(), "back")
+		want := writeOCILayout(t, src, "1", content)
+		ref := "docker://" + reg.Ref("team/skopeo:1")
+		c.MustRun(t, "", "copy", "--dest-tls-verify=false", "oci:"+src+":1", ref)
+		c.MustRun(t, "", "copy", "--src-tls-verify=false", ref, "oci:"+back+":1")
+		if got := strings.TrimSpace(c.MustRun(t, "", "inspect", "--format", "{{.Digest}}", "oci:"+back+":1")); got != want {
+			t.Errorf("pulled back manifest %s, want %s", got, want)
+		}
+		c.MustFail(t, refusedWords, "", "copy", "--dest-tls-verify=false", "oci:"+src+":1", "docker://"+reg.Ref("other/skopeo:1"))
 	case toolHelm.name:
 		helmPushAndPullBack(t, c, reg.Host, "team/charts", "refresh-chart")
 		chart := filepath.Join(c.WorkDir(), "refresh-chart-0.1.0.tgz")
@@ -97,6 +107,10 @@ func refusedPush(t *testing.T, tl tool, c *Client, auth []string, reg *Registry,
 	case toolBuildah.name:
 		id := buildahLocalImage(t, c, "late "+randomPassword(t))
 		c.MustFail(t, refusedWords, "", "push", "--tls-verify=false", id, "docker://"+reg.Ref("team/buildah:late"))
+	case toolSkopeo.name:
+		src := filepath.Join(c.WorkDir(), "late")
+		writeOCILayout(t, src, "1", "late "+randomPassword(t))
+		c.MustFail(t, refusedWords, "", "copy", "--dest-tls-verify=false", "oci:"+src+":1", "docker://"+reg.Ref("team/skopeo:late"))
 	case toolHelm.name:
 		chart := helmPackage(t, c, "late-chart")
 		c.MustFail(t, refusedWords, "", "push", chart, "oci://"+reg.Ref("team/charts"), "--plain-http")

@@ -31,10 +31,10 @@ rules:
 
 // TestE2ERefreshTokensOutliveTheIDToken is issue 17's acceptance: an ID
 // token living 65 s, docker login stores an identitytoken, and after the
-// ID token expired crane, oras, regctl, buildah, helm and ctr push with it
-// to distribution 2.8.2, 3.0.0 and 3.1.2; with refresh tokens off the same
-// flow fails as before, and so does each client's own login, which stores
-// the ID token as a password. The refresh token is refused by the registry
+// ID token expired crane, oras, regctl, buildah, skopeo, helm and ctr push
+// with it to distribution 2.8.2, 3.0.0 and 3.1.2; with refresh tokens off
+// the same flow fails as before, and so does the own login of regctl,
+// buildah and helm, which stores the ID token as a password. The refresh token is refused by the registry
 // itself and as a password. A proxy in front of /token records which grant
 // each client sent, and the audit log whether it redeemed a refresh token;
 // the test logs the resulting client matrix.
