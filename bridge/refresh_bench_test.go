@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/regbridge/regbridge/acl"
+	"github.com/regbridge/regbridge/bridge/signing"
 	"github.com/regbridge/regbridge/providers"
 	"github.com/regbridge/regbridge/providers/oidc"
 	"github.com/regbridge/regbridge/providers/oidc/oidctest"
@@ -49,7 +50,7 @@ func benchRefreshServer(b *testing.B) (*Server, *oidctest.Issuer) {
 	}
 	st, err := NewState(StateConfig{
 		Services:  []Service{{Name: "registry.bench", Issuer: "regbridge-bench"}},
-		Keys:      []*Key{testKey(b)},
+		Keys:      []*signing.Key{testKey(b)},
 		Providers: []*Registered{{ID: "ci", Provider: prov}},
 		Policy:    pol,
 		Cache:     NewCredentialCache(CacheConfig{}.WithDefaults(), time.Now),

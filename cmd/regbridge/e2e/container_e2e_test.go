@@ -14,9 +14,6 @@ import (
 	"time"
 )
 
-// toolBuildah builds the image (Debian's buildah; deploy/build-image.sh).
-var toolBuildah = tool{name: "buildah", version: []string{"--version"}, want: "buildah version 1.28"}
-
 // readmeContainerLines are the commands of the README's container block,
 // continuation lines joined, split into words (the block uses no quoting).
 func readmeContainerLines(t *testing.T) [][]string {
