@@ -12,6 +12,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/regbridge/regbridge/bridge"
+	"github.com/regbridge/regbridge/providers"
 )
 
 // Config is regbridge.yaml.
@@ -56,6 +57,12 @@ type KeyConfig struct {
 	Certificate string `yaml:"certificate"`
 	// Algorithm overrides the key type's default (RS256 keys may use PS256).
 	Algorithm string `yaml:"algorithm"`
+	// PasswordFile holds the password of a PKCS#12 private_key.
+	PasswordFile string `yaml:"password_file"`
+	// PasswordEnv names the environment variable holding that password.
+	PasswordEnv string `yaml:"password_env"`
+	// envPassword is PasswordEnv's value, taken with the configuration.
+	envPassword providers.Secret
 }
 
 // TLSConfig enables HTTPS on the listener, optionally asking for client
@@ -138,7 +145,7 @@ func parseConfig(raw []byte, path string, env map[string]string) (*Config, error
 	decodeErr := decodeStrict(path, root, cfg)
 	cfg.recordLines(root)
 	cfg.resolvePaths(filepath.Dir(path))
-	if err := joinProblems(cfg, decodeErr, cfg.validate(root)); err != nil {
+	if err := joinProblems(cfg, decodeErr, cfg.validate(root), cfg.keyProblems(env)); err != nil {
 		return nil, err
 	}
 	return cfg, nil
@@ -156,6 +163,7 @@ func (c *Config) resolvePaths(dir string) {
 	for i := range c.Keys {
 		abs(&c.Keys[i].PrivateKey)
 		abs(&c.Keys[i].Certificate)
+		abs(&c.Keys[i].PasswordFile)
 	}
 	abs(&c.TLS.Certificate)
 	abs(&c.TLS.PrivateKey)

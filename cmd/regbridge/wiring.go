@@ -9,7 +9,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/go-jose/go-jose/v4"
 	"gopkg.in/yaml.v3"
 
 	"github.com/regbridge/regbridge/acl"
@@ -175,7 +174,7 @@ func loadKeys(cfg *Config) ([]*signing.Key, error) {
 	var keys []*signing.Key
 	var p []string
 	for i, k := range cfg.Keys {
-		key, err := signing.LoadKey(k.PrivateKey, k.Certificate, jose.SignatureAlgorithm(k.Algorithm))
+		key, err := k.load()
 		if err != nil {
 			if m := cfg.missingKeyProblem(i); m != "" {
 				p = append(p, m)
