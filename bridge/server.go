@@ -23,7 +23,7 @@ type Options struct {
 	// PublicURL is the external base URL of this server (for DPoP htu and
 	// the printed registry stanza), without a trailing slash.
 	PublicURL string
-	// TokenPath is the realm path (default "/token").
+	// TokenPath is the realm path (default DefaultTokenPath).
 	TokenPath string
 	// ExchangePath is the RFC 8693 endpoint (default "/oauth2/token").
 	ExchangePath string
@@ -92,10 +92,13 @@ type ReloadStatus struct {
 	Refused uint64    `json:"refused_total"`
 }
 
+// DefaultTokenPath is the realm path when Options.TokenPath is empty.
+const DefaultTokenPath = "/token"
+
 // NewServer returns a Server serving st.
 func NewServer(st *State, opts Options) *Server {
 	if opts.TokenPath == "" {
-		opts.TokenPath = "/token"
+		opts.TokenPath = DefaultTokenPath
 	}
 	if opts.ExchangePath == "" {
 		opts.ExchangePath = "/oauth2/token"

@@ -17,11 +17,11 @@ import (
 
 // Config is regbridge.yaml.
 type Config struct {
-	// Listen is the address of the token listener (default ":5001").
+	// Listen is the address of the token listener (default defaultListen).
 	Listen string `yaml:"listen"`
 	// PublicURL is how clients reach this server (realm, DPoP htu).
 	PublicURL string `yaml:"public_url"`
-	// TokenPath is the realm path (default /token).
+	// TokenPath is the realm path (default bridge.DefaultTokenPath).
 	TokenPath string `yaml:"token_path"`
 	// DataDir holds generated keys in the quick-start.
 	DataDir  string           `yaml:"data_dir"`

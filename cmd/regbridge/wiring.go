@@ -7,7 +7,6 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
-	"time"
 
 	"gopkg.in/yaml.v3"
 
@@ -36,7 +35,8 @@ type pathKeyer interface{ PathKeys() []string }
 
 // adapt turns a provider package's New into a factory: it makes the entry's
 // paths relative to the configuration file, decodes the entry strictly into
-// the package's Config, validates it and builds the provider.
+// the package's Config, validates it (for the message, before New's own
+// check wraps it in the package's prefix) and builds the provider.
 func adapt[C validator, P providers.Provider](newFn func(string, C, providers.Deps) (P, error)) factory {
 	return func(file, id string, node *yaml.Node, deps providers.Deps) (providers.Provider, error) {
 		var cfg C
@@ -258,6 +258,3 @@ func (b *built) state(cache *bridge.CredentialCache) (*bridge.State, error) {
 		Refresh:   b.refresh,
 	})
 }
-
-// defaultReloadInterval is how often watched files are polled.
-const defaultReloadInterval = 2 * time.Second
