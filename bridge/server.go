@@ -204,13 +204,10 @@ func (s *Server) serveHealth(w http.ResponseWriter, _ *http.Request) {
 func (s *Server) serveReady(w http.ResponseWriter, r *http.Request) {
 	st := s.State()
 	ready := st != nil && len(st.keys) > 0 && st.policy != nil && st.router != nil
-	body := map[string]any{
-		"ready":       ready,
-		"keys":        len(st.keys),
-		"services":    len(st.services),
-		"providers":   len(st.router.all),
-		"policy":      st.policy.Source(),
-		"last_reload": s.LastReload(),
+	body := map[string]any{"ready": ready, "last_reload": s.LastReload()}
+	if ready {
+		body["keys"], body["services"] = len(st.keys), len(st.services)
+		body["providers"], body["policy"] = len(st.router.all), st.policy.Source()
 	}
 	for name, detail := range s.opts.ReadyDetail {
 		body[name] = detail(r.Context())
