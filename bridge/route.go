@@ -35,8 +35,8 @@ type RouteTable struct {
 // any upstream call.
 var ErrNoRoute = fmt.Errorf("bridge: no provider accepts this credential: %w", providers.ErrInvalidCredential)
 
-// NewRouteTable builds the routing table. Two providers claiming one issuer, one
-// username, or "*" are a configuration error.
+// NewRouteTable builds the routing table. Two providers claiming one
+// issuer, one username, or "*" are a configuration error.
 func NewRouteTable(list []*Registered) (*RouteTable, error) {
 	r := &RouteTable{
 		byIssuer:   map[string]*Registered{},
