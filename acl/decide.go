@@ -218,20 +218,13 @@ func denyBits(b uint8) uint8 {
 	return b
 }
 
-// actionBits maps requested actions to bits; "*" asks for everything.
+// actionBits maps requested actions to bits, ignoring unknown ones; "*"
+// asks for everything.
 func actionBits(actions []string) uint8 {
 	var b uint8
 	for _, a := range actions {
-		switch a {
-		case ActionPull:
-			b |= bitPull
-		case ActionPush:
-			b |= bitPush
-		case ActionDelete:
-			b |= bitDelete
-		case ActionAll:
-			b |= bitAll
-		}
+		bit, _ := actionBit(a)
+		b |= bit
 	}
 	return b
 }

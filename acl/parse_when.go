@@ -102,62 +102,9 @@ func (pr *parser) field(n *yaml.Node, r *rule, kind, name string) *field {
 		return nil
 	}
 	for _, k := range opKeys {
-		v, ok := keys[k]
-		if !ok {
-			continue
-		}
-		switch k {
-		case "equals":
-			s, ok := canonNode(v)
-			if !ok {
-				pr.ps.add(v.Line, "invalid-value", "compare with a string, number or boolean", "rule %q: %s: equals needs a single value", r.id, what)
-				continue
-			}
-			f.ops = append(f.ops, op{kind: opEquals, values: []string{s}})
-		case "in", "not_in", "any_of", "all_of":
-			kind := map[string]opKind{"in": opIn, "not_in": opNotIn, "any_of": opAnyOf, "all_of": opAllOf}[k]
-			vals, ok := pr.values(v, r, what+"."+k)
-			if !ok {
-				continue
-			}
-			if len(vals) == 0 && (kind == opIn || kind == opAnyOf) {
-				pr.lint(r, v.Line, "never-matches", "list at least one value", "rule %q: %s: empty %s never holds", r.id, what, k)
-			}
-			f.ops = append(f.ops, op{kind: kind, values: vals})
-		case "glob":
-			s, ok := pr.str(v, what+".glob")
-			if !ok {
-				continue
-			}
-			re, err := pr.compile("glob", s)
-			if err != nil {
-				pr.ps.add(v.Line, "invalid-value", "* matches within a segment, ** a whole segment", "rule %q: %s: %v", r.id, what, err)
-				continue
-			}
-			f.ops = append(f.ops, op{kind: opGlob, re: re, src: s})
-		case "regex":
-			s, ok := pr.str(v, what+".regex")
-			if !ok {
-				continue
-			}
-			re, err := pr.compile("regex", s)
-			if err != nil {
-				pr.ps.add(v.Line, "invalid-regex", "write an RE2 regex of at most 256 bytes; it is anchored for you", "rule %q: %s: %v", r.id, what, err)
-				continue
-			}
-			if re.MatchString("") {
-				pr.lint(r, v.Line, "regex-empty", "make the regex require at least one character (use + instead of *)", "rule %q: %s: regex %q matches the empty string", r.id, what, s)
-			}
-			f.ops = append(f.ops, op{kind: opRegex, re: re, src: s})
-		case "exists":
-			var b bool
-			if v.Kind != yaml.ScalarNode || v.ShortTag() != "!!bool" || v.Decode(&b) != nil {
-				pr.ps.add(v.Line, "invalid-value", "write exists: true or exists: false", "rule %q: %s: exists takes a boolean", r.id, what)
-				continue
-			}
-			f.ops = append(f.ops, op{kind: opExists, exists: b})
-			if !b && len(keys) > 1 && !r.deny {
-				pr.lint(r, v.Line, "never-matches", "drop exists: false or the other operators", "rule %q: %s: exists: false with another operator never holds in an allow rule", r.id, what)
+		if v, ok := keys[k]; ok {
+			if o, ok := pr.fieldOp(r, what, k, v, len(keys)); ok {
+				f.ops = append(f.ops, o)
 			}
 		}
 	}
@@ -165,6 +112,87 @@ func (pr *parser) field(n *yaml.Node, r *rule, kind, name string) *field {
 		return nil
 	}
 	return f
+}
+
+// fieldOp compiles operator k of the field what, whose operators number
+// nOps; false when v is invalid (the problem is reported).
+func (pr *parser) fieldOp(r *rule, what, k string, v *yaml.Node, nOps int) (op, bool) {
+	switch k {
+	case "equals":
+		s, ok := canonNode(v)
+		if !ok {
+			pr.ps.add(v.Line, "invalid-value", "compare with a string, number or boolean", "rule %q: %s: equals needs a single value", r.id, what)
+			return op{}, false
+		}
+		return op{kind: opEquals, values: []string{s}}, true
+	case "in", "not_in", "any_of", "all_of":
+		return pr.listOp(r, what, k, v)
+	case "glob":
+		return pr.globOp(r, what, v)
+	case "regex":
+		return pr.regexOp(r, what, v)
+	case "exists":
+		return pr.existsOp(r, what, v, nOps)
+	}
+	return op{}, false
+}
+
+// listOp compiles in, not_in, any_of or all_of.
+func (pr *parser) listOp(r *rule, what, k string, v *yaml.Node) (op, bool) {
+	kind := map[string]opKind{"in": opIn, "not_in": opNotIn, "any_of": opAnyOf, "all_of": opAllOf}[k]
+	vals, ok := pr.values(v, r, what+"."+k)
+	if !ok {
+		return op{}, false
+	}
+	if len(vals) == 0 && (kind == opIn || kind == opAnyOf) {
+		pr.lint(r, v.Line, "never-matches", "list at least one value", "rule %q: %s: empty %s never holds", r.id, what, k)
+	}
+	return op{kind: kind, values: vals}, true
+}
+
+// globOp compiles a glob (* within a segment, ** across segments).
+func (pr *parser) globOp(r *rule, what string, v *yaml.Node) (op, bool) {
+	s, ok := pr.str(v, what+".glob")
+	if !ok {
+		return op{}, false
+	}
+	re, err := pr.compile("glob", s)
+	if err != nil {
+		pr.ps.add(v.Line, "invalid-value", "* matches within a segment, ** a whole segment", "rule %q: %s: %v", r.id, what, err)
+		return op{}, false
+	}
+	return op{kind: opGlob, re: re, src: s}, true
+}
+
+// regexOp compiles an anchored RE2 regex, linting one that matches "".
+func (pr *parser) regexOp(r *rule, what string, v *yaml.Node) (op, bool) {
+	s, ok := pr.str(v, what+".regex")
+	if !ok {
+		return op{}, false
+	}
+	re, err := pr.compile("regex", s)
+	if err != nil {
+		pr.ps.add(v.Line, "invalid-regex", "write an RE2 regex of at most 256 bytes; it is anchored for you", "rule %q: %s: %v", r.id, what, err)
+		return op{}, false
+	}
+	if re.MatchString("") {
+		pr.lint(r, v.Line, "regex-empty", "make the regex require at least one character (use + instead of *)", "rule %q: %s: regex %q matches the empty string", r.id, what, s)
+	}
+	return op{kind: opRegex, re: re, src: s}, true
+}
+
+// existsOp compiles exists: true|false; exists: false beside another
+// operator never holds in an allow rule.
+func (pr *parser) existsOp(r *rule, what string, v *yaml.Node, nOps int) (op, bool) {
+	var b bool
+	if v.Kind != yaml.ScalarNode || v.ShortTag() != "!!bool" || v.Decode(&b) != nil {
+		pr.ps.add(v.Line, "invalid-value", "write exists: true or exists: false", "rule %q: %s: exists takes a boolean", r.id, what)
+		return op{}, false
+	}
+	if !b && nOps > 1 && !r.deny {
+		pr.lint(r, v.Line, "never-matches", "drop exists: false or the other operators", "rule %q: %s: exists: false with another operator never holds in an allow rule", r.id, what)
+	}
+	return op{kind: opExists, exists: b}, true
 }
 
 func (pr *parser) values(n *yaml.Node, r *rule, what string) ([]string, bool) {

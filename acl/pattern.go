@@ -60,94 +60,6 @@ type pattern struct {
 
 var errPattern = errors.New("invalid pattern")
 
-// compilePattern parses a repository pattern. lintMsgs receives findings
-// that make the pattern unable to match (never an error by themselves).
-func compilePattern(src string) (*pattern, []string, error) {
-	if src == "" {
-		return nil, nil, fmt.Errorf("%w: empty", errPattern)
-	}
-	if len(src) > maxNameLen*2 {
-		return nil, nil, fmt.Errorf("%w: longer than %d bytes", errPattern, maxNameLen*2)
-	}
-	p := &pattern{src: src}
-	rest := src
-	for rest != "" {
-		i := strings.Index(rest, "${")
-		if i < 0 {
-			p.tokens = append(p.tokens, token{lit: rest})
-			break
-		}
-		if i > 0 {
-			p.tokens = append(p.tokens, token{lit: rest[:i]})
-		}
-		j := strings.IndexByte(rest[i:], '}')
-		if j < 0 {
-			return nil, nil, fmt.Errorf("%w: unterminated ${ in %q", errPattern, src)
-		}
-		ph, err := parsePlaceholder(rest[i+2 : i+j])
-		if err != nil {
-			return nil, nil, err
-		}
-		if ph.source == phGroup {
-			p.hasGroup = true
-		}
-		p.tokens = append(p.tokens, token{ph: ph})
-		rest = rest[i+j+1:]
-	}
-	for _, t := range p.tokens {
-		if t.ph != nil {
-			continue
-		}
-		for _, r := range t.lit {
-			if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("._-/*", r)) {
-				return nil, nil, fmt.Errorf("%w: character %q is not allowed in %q", errPattern, r, src)
-			}
-		}
-		if strings.Contains(t.lit, "$") || strings.Contains(t.lit, "}") {
-			return nil, nil, fmt.Errorf("%w: stray $ or } in %q", errPattern, src)
-		}
-	}
-	// Segment structure, with each placeholder standing for an opaque value.
-	segs := strings.Split(p.shape(), "/")
-	var lints []string
-	for i, s := range segs {
-		switch {
-		case s == "":
-			return nil, nil, fmt.Errorf("%w: empty segment in %q", errPattern, src)
-		case s == "**":
-			if i != len(segs)-1 {
-				return nil, nil, fmt.Errorf("%w: ** is only allowed as the last segment in %q", errPattern, src)
-			}
-		case strings.Contains(s, "**"):
-			return nil, nil, fmt.Errorf("%w: ** must be a whole segment in %q", errPattern, src)
-		case strings.Contains(s, "\x00") && strings.Contains(s, "*"):
-			return nil, nil, fmt.Errorf("%w: a wildcard next to a placeholder in %q would let the value match other names", errPattern, src)
-		case strings.Contains(s, "\x00"):
-			// Checked after substitution.
-		case !strings.Contains(s, "*"):
-			if !componentRE.MatchString(s) {
-				lints = append(lints, fmt.Sprintf("segment %q of %q is not a valid repository name component, so it never matches", s, src))
-			}
-		default:
-			lit := strings.ReplaceAll(s, "*", "")
-			if lit != strings.ToLower(lit) || strings.HasPrefix(s, ".") || strings.HasPrefix(s, "-") || strings.HasPrefix(s, "_") ||
-				strings.HasSuffix(s, ".") || strings.HasSuffix(s, "-") || strings.HasSuffix(s, "_") {
-				lints = append(lints, fmt.Sprintf("segment %q of %q can never match a valid repository name component", s, src))
-			}
-		}
-	}
-	if !p.hasPlaceholder() {
-		p.segs = strings.Split(src, "/")
-	}
-	for _, s := range segs {
-		if strings.ContainsAny(s, "*\x00") {
-			break
-		}
-		p.prefix = append(p.prefix, s)
-	}
-	return p, lints, nil
-}
-
 // shape is the pattern text with every placeholder replaced by NUL.
 func (p *pattern) shape() string {
 	var b strings.Builder
@@ -184,31 +96,6 @@ func (p *pattern) placeholders() []*placeholder {
 // broad reports whether the pattern starts with a wildcard segment.
 func (p *pattern) broad() bool {
 	return len(p.prefix) == 0 && len(p.tokens) > 0 && p.tokens[0].ph == nil && strings.HasPrefix(p.tokens[0].lit, "*")
-}
-
-func parsePlaceholder(in string) (*placeholder, error) {
-	parts := strings.Split(in, "|")
-	ph := &placeholder{src: "${" + in + "}"}
-	switch name := parts[0]; {
-	case name == phUsername || name == phSubject || name == phProvider || name == phGroup:
-		ph.source = name
-	case strings.HasPrefix(name, phClaims) && len(name) > len(phClaims):
-		ph.source = phClaims
-		ph.claim = name[len(phClaims):]
-	default:
-		return nil, fmt.Errorf("%w: unknown placeholder %q (want username, subject, provider, group or claims.NAME)", errPattern, ph.src)
-	}
-	for _, f := range parts[1:] {
-		switch f {
-		case "lower":
-			ph.lower = true
-		case "path":
-			ph.path = true
-		default:
-			return nil, fmt.Errorf("%w: unknown filter %q in %s (want lower or path)", errPattern, f, ph.src)
-		}
-	}
-	return ph, nil
 }
 
 // value returns the validated value of ph for id. group is the group value

@@ -47,6 +47,22 @@ const (
 	bitAll = bitPull | bitPush | bitDelete | bitStar
 )
 
+// actionBit is the bit of one action ("*" is every bit); false for an
+// action the registry does not know.
+func actionBit(a string) (uint8, bool) {
+	switch a {
+	case ActionPull:
+		return bitPull, true
+	case ActionPush:
+		return bitPush, true
+	case ActionDelete:
+		return bitDelete, true
+	case ActionAll:
+		return bitAll, true
+	}
+	return 0, false
+}
+
 // rule is one compiled policy rule.
 type rule struct {
 	id        string

@@ -61,10 +61,35 @@ func PublicReason(reason string) string {
 // defaultRetryAfter is sent with a 503 when the provider gave no hint.
 const defaultRetryAfter = 5 * time.Second
 
+// forbiddenError is a deny rule answering 403 with its reason.
+type forbiddenError struct{ rule, reason string }
+
+func (e *forbiddenError) Error() string { return "forbidden by rule " + e.rule + ": " + e.reason }
+
+// reasonForbidden is the event reason of a 403 from a deny rule.
+const reasonForbidden = "forbidden"
+
+// outcome is the event outcome of a refusal answered with he.
+func (he httpError) outcome() Outcome {
+	switch {
+	case he.reason == reasonForbidden:
+		return OutcomeForbidden
+	case limitedOutcome(he.reason):
+		return OutcomeLimited
+	case he.status >= 500:
+		return OutcomeError
+	}
+	return OutcomeRejected
+}
+
 // classify maps an error to its response. Only bridge turns error kinds into
 // HTTP; provider error text goes to the log, not to the client, except for
 // malformed-request errors that describe the client's own input.
 func classify(err error, realm string) httpError {
+	var fe *forbiddenError
+	if errors.As(err, &fe) {
+		return httpError{status: http.StatusForbidden, code: "DENIED", oauth: "insufficient_scope", message: fe.reason, reason: reasonForbidden}
+	}
 	if he, ok := limitHTTPError(err); ok {
 		return he
 	}

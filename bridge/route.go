@@ -20,9 +20,9 @@ type Registered struct {
 	route    providers.Route
 }
 
-// Router picks the single provider a credential is sent to. A credential is
+// RouteTable picks the single provider a credential is sent to. A credential is
 // never offered to a second provider.
-type Router struct {
+type RouteTable struct {
 	byIssuer   map[string]*Registered
 	byUsername map[string]*Registered
 	wildcard   *Registered
@@ -35,10 +35,10 @@ type Router struct {
 // any upstream call.
 var ErrNoRoute = fmt.Errorf("bridge: no provider accepts this credential: %w", providers.ErrInvalidCredential)
 
-// NewRouter builds the routing table. Two providers claiming one issuer, one
-// username, or "*" are a configuration error.
-func NewRouter(list []*Registered) (*Router, error) {
-	r := &Router{
+// NewRouteTable builds the routing table. Two providers claiming one
+// issuer, one username, or "*" are a configuration error.
+func NewRouteTable(list []*Registered) (*RouteTable, error) {
+	r := &RouteTable{
 		byIssuer:   map[string]*Registered{},
 		byUsername: map[string]*Registered{},
 		opaque:     map[providers.Scheme]*Registered{},
@@ -89,11 +89,11 @@ func NewRouter(list []*Registered) (*Router, error) {
 }
 
 // Providers returns every registered provider in configuration order.
-func (r *Router) Providers() []*Registered { return r.all }
+func (r *RouteTable) Providers() []*Registered { return r.all }
 
 // Route returns the provider for cred, or an error wrapping
 // providers.ErrInvalidCredential when none claims it. It does no I/O.
-func (r *Router) Route(cred providers.Credential) (*Registered, error) {
+func (r *RouteTable) Route(cred providers.Credential) (*Registered, error) {
 	token := cred.Secret.Reveal()
 	if signing.LooksLikeRefreshToken(token) {
 		return nil, errRefreshAsCredential

@@ -29,7 +29,7 @@ func jws(header, payload string) string {
 	return enc([]byte(header)) + "." + enc([]byte(payload)) + "." + enc([]byte("sig"))
 }
 
-func testRouter(t testing.TB) (*Router, map[string]*routeProvider) {
+func testRouteTable(t testing.TB) (*RouteTable, map[string]*routeProvider) {
 	t.Helper()
 	ps := map[string]*routeProvider{
 		"users":     {route: providers.Route{Users: func(n string) bool { return n == "alice" }}},
@@ -42,7 +42,7 @@ func testRouter(t testing.TB) (*Router, map[string]*routeProvider) {
 	for _, id := range []string{"users", "github", "sourcehut", "forge", "authority"} {
 		list = append(list, &Registered{ID: id, Provider: ps[id]})
 	}
-	r, err := NewRouter(list)
+	r, err := NewRouteTable(list)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -50,7 +50,7 @@ func testRouter(t testing.TB) (*Router, map[string]*routeProvider) {
 }
 
 func TestEachCredentialRoutesToExactlyOneProvider(t *testing.T) {
-	r, _ := testRouter(t)
+	r, _ := testRouteTable(t)
 	gh := jws(`{"alg":"RS256"}`, `{"iss":"https://token.actions.githubusercontent.com","aud":"x"}`)
 	auth := jws(`{"alg":"ES256","typ":"at+jwt"}`, `{"iss":"https://authority.example"}`)
 	cases := []struct {
@@ -80,7 +80,7 @@ func TestEachCredentialRoutesToExactlyOneProvider(t *testing.T) {
 }
 
 func TestUnknownJWTIssuerIsRefusedWithoutAskingAnyProvider(t *testing.T) {
-	r, ps := testRouter(t)
+	r, ps := testRouteTable(t)
 	cases := map[string]string{
 		"unknown issuer":                  jws(`{"alg":"RS256"}`, `{"iss":"https://evil.example"}`),
 		"issuer differing by a slash":     jws(`{"alg":"RS256"}`, `{"iss":"https://token.actions.githubusercontent.com/"}`),
@@ -114,7 +114,7 @@ func TestUnknownJWTIssuerIsRefusedWithoutAskingAnyProvider(t *testing.T) {
 func TestRoutingConflictsAreConfigurationErrors(t *testing.T) {
 	a := &routeProvider{route: providers.Route{Issuers: []string{"i"}, Usernames: []string{"*", "u"}}}
 	b := &routeProvider{route: providers.Route{Issuers: []string{"i"}, Usernames: []string{"*", "u"}}}
-	_, err := NewRouter([]*Registered{{ID: "a", Provider: a}, {ID: "b", Provider: b}})
+	_, err := NewRouteTable([]*Registered{{ID: "a", Provider: a}, {ID: "b", Provider: b}})
 	if err == nil {
 		t.Fatal("accepted")
 	}
@@ -131,7 +131,7 @@ func FuzzPeekIssuer(f *testing.F) {
 	f.Add("opaque-token")
 	f.Add(jws(`{"alg":"none"}`, `{"iss":""}`))
 	f.Add(jws(`{"alg":"RS256"}`, `{"iss":"a","iss":"b"}`))
-	r, ps := testRouter(f)
+	r, ps := testRouteTable(f)
 	f.Fuzz(func(t *testing.T, tok string) {
 		iss, isJWS, err := PeekIssuer(tok)
 		if !isJWS && (err != nil || iss != "") {
@@ -161,7 +161,7 @@ func FuzzPeekIssuer(f *testing.F) {
 func TestABasicNameNoProviderClaimsGoesToTheLocalAccountsNotStraightToARefusal(t *testing.T) {
 	users := &routeProvider{route: providers.Route{Users: func(n string) bool { return n == "alice" }}}
 	forge := &routeProvider{route: providers.Route{Usernames: []string{"forge"}}}
-	r, err := NewRouter([]*Registered{{ID: "forge", Provider: forge}, {ID: "users", Provider: users}})
+	r, err := NewRouteTable([]*Registered{{ID: "forge", Provider: forge}, {ID: "users", Provider: users}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -169,7 +169,7 @@ func TestABasicNameNoProviderClaimsGoesToTheLocalAccountsNotStraightToARefusal(t
 	if err != nil || reg.ID != "users" {
 		t.Fatalf("routed to %v, %v; want the local provider, which pays a password check", reg, err)
 	}
-	onlyForge, _ := NewRouter([]*Registered{{ID: "forge", Provider: &routeProvider{route: providers.Route{Usernames: []string{"forge"}}}}})
+	onlyForge, _ := NewRouteTable([]*Registered{{ID: "forge", Provider: &routeProvider{route: providers.Route{Usernames: []string{"forge"}}}}})
 	if _, err := onlyForge.Route(providers.Credential{Scheme: providers.SchemeBasic, Username: "nobody", Secret: "pw"}); !errors.Is(err, ErrNoRoute) {
 		t.Errorf("without local accounts an unclaimed name is %v, want ErrNoRoute", err)
 	}

@@ -23,7 +23,7 @@ type Options struct {
 	// PublicURL is the external base URL of this server (for DPoP htu and
 	// the printed registry stanza), without a trailing slash.
 	PublicURL string
-	// TokenPath is the realm path (default "/token").
+	// TokenPath is the realm path (default DefaultTokenPath).
 	TokenPath string
 	// ExchangePath is the RFC 8693 endpoint (default "/oauth2/token").
 	ExchangePath string
@@ -92,10 +92,13 @@ type ReloadStatus struct {
 	Refused uint64    `json:"refused_total"`
 }
 
+// DefaultTokenPath is the realm path when Options.TokenPath is empty.
+const DefaultTokenPath = "/token"
+
 // NewServer returns a Server serving st.
 func NewServer(st *State, opts Options) *Server {
 	if opts.TokenPath == "" {
-		opts.TokenPath = "/token"
+		opts.TokenPath = DefaultTokenPath
 	}
 	if opts.ExchangePath == "" {
 		opts.ExchangePath = "/oauth2/token"
@@ -201,13 +204,10 @@ func (s *Server) serveHealth(w http.ResponseWriter, _ *http.Request) {
 func (s *Server) serveReady(w http.ResponseWriter, r *http.Request) {
 	st := s.State()
 	ready := st != nil && len(st.keys) > 0 && st.policy != nil && st.router != nil
-	body := map[string]any{
-		"ready":       ready,
-		"keys":        len(st.keys),
-		"services":    len(st.services),
-		"providers":   len(st.router.all),
-		"policy":      st.policy.Source(),
-		"last_reload": s.LastReload(),
+	body := map[string]any{"ready": ready, "last_reload": s.LastReload()}
+	if ready {
+		body["keys"], body["services"] = len(st.keys), len(st.services)
+		body["providers"], body["policy"] = len(st.router.all), st.policy.Source()
 	}
 	for name, detail := range s.opts.ReadyDetail {
 		body[name] = detail(r.Context())

@@ -17,7 +17,7 @@ type State struct {
 	services       map[string]*serviceState
 	defaultService string
 	keys           []*signing.Key
-	router         *Router
+	router         *RouteTable
 	policy         *acl.Policy
 	cache          *CredentialCache
 	refresh        map[string]RefreshPolicy
@@ -101,7 +101,7 @@ func NewState(cfg StateConfig) (*State, error) {
 	if len(cfg.Services) == 1 {
 		st.defaultService = cfg.Services[0].Name
 	}
-	router, err := NewRouter(cfg.Providers)
+	router, err := NewRouteTable(cfg.Providers)
 	if err != nil {
 		errs = append(errs, fmt.Errorf("providers: %w", err))
 	}

@@ -2,7 +2,6 @@ package bridge
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -61,13 +60,13 @@ func (s *Server) serveIssue(w http.ResponseWriter, r *http.Request, endpoint, sp
 	}
 	req, err := parse(r, s.opts.Limits)
 	if err != nil {
-		s.fail(w, &ev, err)
+		s.fail(w, r, &ev, err)
 		return
 	}
 	ev.Requested = req.Scopes
 	out, err := s.issue(r, req, &ev)
 	if err != nil {
-		s.fail(w, &ev, err)
+		s.fail(w, r, &ev, err)
 		return
 	}
 	s.catalogTokens.remember(req, out)
@@ -253,27 +252,9 @@ func scopeString(granted []acl.Scope) string {
 	return strings.Join(parts, " ")
 }
 
-// forbiddenError is a deny rule answering 403 with its reason.
-type forbiddenError struct{ rule, reason string }
-
-func (e *forbiddenError) Error() string { return "forbidden by rule " + e.rule + ": " + e.reason }
-
-func (s *Server) fail(w http.ResponseWriter, ev *Event, err error) {
-	var he httpError
-	var fe *forbiddenError
-	if errors.As(err, &fe) {
-		he = httpError{status: http.StatusForbidden, code: "DENIED", oauth: "insufficient_scope", message: fe.reason, reason: "forbidden"}
-		ev.Outcome = OutcomeForbidden
-	} else {
-		he = classify(err, s.opts.Realm)
-		ev.Outcome = OutcomeRejected
-		if he.status >= 500 {
-			ev.Outcome = OutcomeError
-		}
-		if limitedOutcome(he.reason) {
-			ev.Outcome = OutcomeLimited
-		}
-	}
+func (s *Server) fail(w http.ResponseWriter, r *http.Request, ev *Event, err error) {
+	he := classify(err, s.opts.Realm)
+	ev.Outcome = he.outcome()
 	ev.Status, ev.Reason = he.status, he.reason
 	// A refused credential is routine (and, in a password spray, a line per
 	// guess): the audit log keeps one record per decision, the operational
@@ -282,7 +263,7 @@ func (s *Server) fail(w http.ResponseWriter, ev *Event, err error) {
 	if he.status >= 500 {
 		lvl = slog.LevelWarn
 	}
-	s.log.Log(context.Background(), lvl, "token request refused", "request_id", ev.RequestID,
+	s.log.Log(r.Context(), lvl, "token request refused", "request_id", ev.RequestID,
 		"status", he.status, "reason", he.reason, "provider", ev.Provider, "err", err)
 	writeHTTPError(w, he, ev.RequestID)
 	s.observe(ev)

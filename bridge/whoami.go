@@ -50,20 +50,20 @@ func (s *Server) serveWhoami(w http.ResponseWriter, r *http.Request) {
 	ev := Event{Time: s.opts.Now(), RequestID: s.requestID(), ClientAddr: r.RemoteAddr, Endpoint: "whoami"}
 	req, err := ParseTokenRequest(r, s.opts.Limits)
 	if err != nil {
-		s.fail(w, &ev, err)
+		s.fail(w, r, &ev, err)
 		return
 	}
 	req.Scopes = nil
 	st := s.State()
 	svc, err := st.service(req.Service)
 	if err != nil {
-		s.fail(w, &ev, err)
+		s.fail(w, r, &ev, err)
 		return
 	}
 	ev.Service = svc.Name
 	id, err := s.authenticate(r.Context(), st, r, req, &ev)
 	if err != nil {
-		s.fail(w, &ev, err)
+		s.fail(w, r, &ev, err)
 		return
 	}
 	writeJSON(w, http.StatusOK, whoami(st, svc.Name, ev, id))

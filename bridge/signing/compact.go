@@ -70,7 +70,11 @@ func newCompactSigner(key *Key, mode HeaderMode, random io.Reader) (*compactSign
 	}
 	h := map[string]any{"alg": string(key.Algorithm), "kid": key.KeyID, "typ": "JWT"}
 	if mode == HeaderX5C {
-		h["x5c"] = []string{base64.StdEncoding.EncodeToString(key.Certificate.Raw)}
+		x5c := []string{base64.StdEncoding.EncodeToString(key.Certificate.Raw)}
+		for _, c := range key.Chain {
+			x5c = append(x5c, base64.StdEncoding.EncodeToString(c.Raw))
+		}
+		h["x5c"] = x5c
 	}
 	raw, err := json.Marshal(h)
 	if err != nil {

@@ -3,6 +3,7 @@ package signing
 import (
 	"crypto"
 	"crypto/ecdsa"
+	"crypto/ed25519"
 	"crypto/elliptic"
 	"crypto/rand"
 	"crypto/rsa"
@@ -19,9 +20,12 @@ import (
 	"github.com/go-jose/go-jose/v4"
 )
 
-// GenerateKey creates a signing key for alg (ES256 or RS256; RS256 keys have
-// 3072 bits) and a self-signed certificate for it, valid for validity from
-// now. The certificate is what a registry's rootcertbundle holds.
+// GenerateKey creates a signing key for alg and a self-signed certificate for
+// it, valid for validity from now: a P-256 key for ES256 (the default), an
+// RSA key of 3072 bits for RS256 and PS256, an Ed25519 key for EdDSA. The
+// certificate is what a registry's rootcertbundle holds. PS256 and EdDSA
+// tokens are refused by registries before 3.0 (V3OnlyAlgorithm), and
+// distribution 2.8 cannot load an Ed25519 certificate at all.
 func GenerateKey(alg jose.SignatureAlgorithm, commonName string, validity time.Duration, now time.Time, random io.Reader) (crypto.Signer, *x509.Certificate, error) {
 	if random == nil {
 		random = rand.Reader
@@ -31,10 +35,12 @@ func GenerateKey(alg jose.SignatureAlgorithm, commonName string, validity time.D
 	switch alg {
 	case jose.ES256, "":
 		signer, err = ecdsa.GenerateKey(elliptic.P256(), random)
-	case jose.RS256:
+	case jose.RS256, jose.PS256:
 		signer, err = rsa.GenerateKey(random, 3072)
+	case jose.EdDSA:
+		_, signer, err = ed25519.GenerateKey(random)
 	default:
-		return nil, nil, fmt.Errorf("signing: keygen: algorithm %s is not offered (use ES256 or RS256)", alg)
+		return nil, nil, fmt.Errorf("signing: keygen: algorithm %s is not offered (use ES256, RS256, PS256 or EdDSA)", alg)
 	}
 	if err != nil {
 		return nil, nil, fmt.Errorf("signing: keygen: %w", err)

@@ -25,6 +25,10 @@ type Key struct {
 	// Certificate is the self-signed or CA-issued certificate of the key; it
 	// is required for the x5c header form.
 	Certificate *x509.Certificate
+	// Chain is the CA certificates above Certificate, in the order of the
+	// PKCS#12 file that held them; the x5c header carries them after the
+	// leaf. Empty for PEM keys.
+	Chain []*x509.Certificate
 	// Algorithm is the JWS algorithm this key signs with.
 	Algorithm jose.SignatureAlgorithm
 	// KeyID is the libtrust-format key ID: the one distribution 2.8 derives

@@ -86,10 +86,17 @@ func TestExplainShowsWhyAScopeIsDenied(t *testing.T) {
 func TestKeygenWritesAPrivateKeyOnlyTheOwnerCanRead(t *testing.T) {
 	dir := t.TempDir()
 	key, cert := filepath.Join(dir, "k.pem"), filepath.Join(dir, "c.pem")
-	for _, alg := range []string{"ES256", "RS256"} {
+	for _, alg := range []string{"ES256", "RS256", "PS256", "EdDSA"} {
 		os.Remove(key)
-		if out, err := run(t, "keygen", "--key", key, "--cert", cert, "--alg", alg); err != nil || !strings.Contains(out, alg) {
+		out, err := run(t, "keygen", "--key", key, "--cert", cert, "--alg", alg)
+		if err != nil || !strings.Contains(out, alg) {
 			t.Fatalf("%s: %v %s", alg, err, out)
+		}
+		if v3 := alg == "PS256" || alg == "EdDSA"; v3 != strings.Contains(out, "registry: v3") {
+			t.Errorf("%s: the note on registries before 3.0 is wrong:\n%s", alg, out)
+		}
+		if alg == "PS256" && !strings.Contains(out, "algorithm: PS256") {
+			t.Errorf("PS256: no hint that the key needs `algorithm: PS256`:\n%s", out)
 		}
 		st, err := os.Stat(key)
 		if err != nil || st.Mode().Perm() != 0o600 {

@@ -12,15 +12,16 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/regbridge/regbridge/bridge"
+	"github.com/regbridge/regbridge/providers"
 )
 
 // Config is regbridge.yaml.
 type Config struct {
-	// Listen is the address of the token listener (default ":5001").
+	// Listen is the address of the token listener (default defaultListen).
 	Listen string `yaml:"listen"`
 	// PublicURL is how clients reach this server (realm, DPoP htu).
 	PublicURL string `yaml:"public_url"`
-	// TokenPath is the realm path (default /token).
+	// TokenPath is the realm path (default bridge.DefaultTokenPath).
 	TokenPath string `yaml:"token_path"`
 	// DataDir holds generated keys in the quick-start.
 	DataDir  string           `yaml:"data_dir"`
@@ -60,6 +61,12 @@ type KeyConfig struct {
 	Certificate string `yaml:"certificate"`
 	// Algorithm overrides the key type's default (RS256 keys may use PS256).
 	Algorithm string `yaml:"algorithm"`
+	// PasswordFile holds the password of a PKCS#12 private_key.
+	PasswordFile string `yaml:"password_file"`
+	// PasswordEnv names the environment variable holding that password.
+	PasswordEnv string `yaml:"password_env"`
+	// envPassword is PasswordEnv's value, taken with the configuration.
+	envPassword providers.Secret
 }
 
 // TLSConfig enables HTTPS on the listener, optionally asking for client
@@ -142,7 +149,7 @@ func parseConfig(raw []byte, path string, env map[string]string) (*Config, error
 	decodeErr := decodeStrict(path, root, cfg)
 	cfg.recordLines(root)
 	cfg.resolvePaths(filepath.Dir(path))
-	if err := joinProblems(cfg, decodeErr, cfg.validate(root)); err != nil {
+	if err := joinProblems(cfg, decodeErr, cfg.validate(root), cfg.keyProblems(env)); err != nil {
 		return nil, err
 	}
 	return cfg, nil
@@ -161,6 +168,7 @@ func (c *Config) resolvePaths(dir string) {
 	for i := range c.Keys {
 		abs(&c.Keys[i].PrivateKey)
 		abs(&c.Keys[i].Certificate)
+		abs(&c.Keys[i].PasswordFile)
 	}
 	abs(&c.TLS.Certificate)
 	abs(&c.TLS.PrivateKey)

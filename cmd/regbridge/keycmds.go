@@ -23,27 +23,41 @@ func keygenCommand() *cli.Command {
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "key", Value: "signing-key.pem", Usage: "private key file to create"},
 			&cli.StringFlag{Name: "cert", Value: "signing-cert.pem", Usage: "certificate file to write"},
-			&cli.StringFlag{Name: "alg", Value: "ES256", Usage: "ES256 or RS256"},
+			&cli.StringFlag{Name: "alg", Value: "ES256", Usage: "ES256, RS256, PS256 or EdDSA (PS256 and EdDSA: registry 3.x only)"},
 			&cli.StringFlag{Name: "cn", Value: "regbridge", Usage: "certificate common name"},
 			&cli.DurationFlag{Name: "validity", Value: 5 * 365 * 24 * time.Hour, Usage: "certificate lifetime (distribution 2.8 checks it on every token)"},
 		},
 		Action: func(c *cli.Context) error {
-			signer, cert, err := signing.GenerateKey(jose.SignatureAlgorithm(c.String("alg")), c.String("cn"), c.Duration("validity"), time.Now(), nil)
+			alg := jose.SignatureAlgorithm(c.String("alg"))
+			signer, cert, err := signing.GenerateKey(alg, c.String("cn"), c.Duration("validity"), time.Now(), nil)
+			if err != nil {
+				return err
+			}
+			key, err := signing.NewKey(signer, cert, alg)
 			if err != nil {
 				return err
 			}
 			if err := signing.WriteKeyFiles(c.String("key"), c.String("cert"), signer, cert); err != nil {
 				return err
 			}
-			key, err := signing.NewKey(signer, cert, "")
-			if err != nil {
-				return err
-			}
 			fmt.Fprintf(c.App.Writer, "wrote %s (%s, kid %s) and %s, valid until %s\n",
 				c.String("key"), key.Algorithm, key.KeyID, c.String("cert"), cert.NotAfter.UTC().Format(time.RFC3339))
+			if signing.V3OnlyAlgorithm(key.Algorithm) {
+				fmt.Fprintf(c.App.Writer, "%s tokens are refused by registries before 3.0: mark each service using this key `registry: v3`%s\n",
+					key.Algorithm, keygenAlgorithmHint(key))
+			}
 			return nil
 		},
 	}
+}
+
+// keygenAlgorithmHint is the configuration a generated key needs beyond its
+// type's default algorithm.
+func keygenAlgorithmHint(key *signing.Key) string {
+	if def, err := signing.DefaultAlgorithm(key.Signer.Public()); err == nil && def != key.Algorithm {
+		return fmt.Sprintf(", and give the key `algorithm: %s`", key.Algorithm)
+	}
+	return ""
 }
 
 func jwksCommand() *cli.Command {

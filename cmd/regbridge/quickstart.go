@@ -76,7 +76,7 @@ func listenScope(addr string) string {
 		return ""
 	}
 	if ip := net.ParseIP(host); host == "localhost" || (ip != nil && ip.IsLoopback()) {
-		return " (this machine only; --listen :5001 or REGBRIDGE_LISTEN=:5001 accepts other hosts)"
+		return " (this machine only; --listen " + defaultListen + " or REGBRIDGE_LISTEN=" + defaultListen + " accepts other hosts)"
 	}
 	if host == "" || (net.ParseIP(host) != nil && net.ParseIP(host).IsUnspecified()) {
 		return " (every interface)"

@@ -7,9 +7,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
-	"time"
 
-	"github.com/go-jose/go-jose/v4"
 	"gopkg.in/yaml.v3"
 
 	"github.com/regbridge/regbridge/acl"
@@ -37,7 +35,8 @@ type pathKeyer interface{ PathKeys() []string }
 
 // adapt turns a provider package's New into a factory: it makes the entry's
 // paths relative to the configuration file, decodes the entry strictly into
-// the package's Config, validates it and builds the provider.
+// the package's Config, validates it (for the message, before New's own
+// check wraps it in the package's prefix) and builds the provider.
 func adapt[C validator, P providers.Provider](newFn func(string, C, providers.Deps) (P, error)) factory {
 	return func(file, id string, node *yaml.Node, deps providers.Deps) (providers.Provider, error) {
 		var cfg C
@@ -175,7 +174,7 @@ func loadKeys(cfg *Config) ([]*signing.Key, error) {
 	var keys []*signing.Key
 	var p []string
 	for i, k := range cfg.Keys {
-		key, err := signing.LoadKey(k.PrivateKey, k.Certificate, jose.SignatureAlgorithm(k.Algorithm))
+		key, err := k.load()
 		if err != nil {
 			if m := cfg.missingKeyProblem(i); m != "" {
 				p = append(p, m)
@@ -259,6 +258,3 @@ func (b *built) state(cache *bridge.CredentialCache) (*bridge.State, error) {
 		Refresh:   b.refresh,
 	})
 }
-
-// defaultReloadInterval is how often watched files are polled.
-const defaultReloadInterval = 2 * time.Second

@@ -27,76 +27,23 @@ const (
 
 func jsonMarshal(v any) ([]byte, error) { return json.Marshal(v) }
 
-// toIdentity checks the claim values and maps them to an Identity.
+// toIdentity checks the claim values and maps them to an Identity: the
+// issuer and audience, the times, the subject and client, the scopes.
 func (p *Provider) toIdentity(scheme providers.Scheme, c map[string]any, src claimSource) (providers.Identity, error) {
-	now := p.now()
-	skew := p.cfg.skew()
-	bad := func(desc string, cause error) (providers.Identity, error) {
-		return providers.Identity{}, p.invalidToken(scheme, desc, cause)
+	if r := p.checkIssuedFor(c, src); r != nil {
+		return providers.Identity{}, p.invalidToken(scheme, r.desc, r.cause)
 	}
-	if v, ok := c["iss"]; ok || src == fromJWT {
-		if s, _ := v.(string); s != p.cfg.Issuer {
-			return bad("token issuer does not match", fmt.Errorf("iss %v", v))
-		}
+	exp, r := p.checkTimes(c, src)
+	if r != nil {
+		return providers.Identity{}, p.invalidToken(scheme, r.desc, r.cause)
 	}
-	if v, ok := c["aud"]; ok || src == fromJWT {
-		if !p.audienceOK(v) {
-			return bad("token audience is not this registry", fmt.Errorf("aud %v", v))
-		}
-	}
-	var id providers.Identity
-	if v, ok := c["exp"]; ok || src == fromJWT {
-		exp, err := numericDate(v)
-		if err != nil {
-			return bad("token exp missing or malformed", err)
-		}
-		if !now.Before(exp.Add(skew)) {
-			return bad("token expired", nil)
-		}
-		id.Expiry = exp
-	}
-	if v, ok := c["nbf"]; ok {
-		nbf, err := numericDate(v)
-		if err != nil {
-			return bad("token nbf malformed", err)
-		}
-		if nbf.After(now.Add(skew)) {
-			return bad("token not yet valid", nil)
-		}
-	}
-	if v, ok := c["iat"]; ok {
-		iat, err := numericDate(v)
-		if err != nil {
-			return bad("token iat malformed", err)
-		}
-		if iat.After(now.Add(skew)) {
-			return bad("token issued in the future", nil)
-		}
-		if p.cfg.MaxTokenAge > 0 && now.Sub(iat) > p.cfg.MaxTokenAge+skew {
-			return bad("token older than max_token_age", nil)
-		}
-	} else if p.cfg.MaxTokenAge > 0 {
-		return bad("token has no iat and max_token_age is set", nil)
-	}
-	sub, _ := c["sub"].(string)
-	if sub == "" {
-		return bad("token sub missing or not a string", nil)
-	}
-	clientID, _ := c["client_id"].(string)
-	if _, ok := c["client_id"]; ok && clientID == "" {
-		return bad("token client_id is not a string", nil)
-	}
-	if len(p.cfg.ClientIDs) > 0 && !slices.Contains(p.cfg.ClientIDs, clientID) {
-		return bad("token client_id is not allowed", fmt.Errorf("client_id %q", clientID))
-	}
-	if v, ok := c["cnf"]; ok {
-		if err := checkCnf(v); err != nil {
-			return bad("token cnf malformed", err)
-		}
+	sub, clientID, r := p.checkSubject(c)
+	if r != nil {
+		return providers.Identity{}, p.invalidToken(scheme, r.desc, r.cause)
 	}
 	scopes, err := p.scopes(c)
 	if err != nil {
-		return bad("token scope claim malformed", err)
+		return providers.Identity{}, p.invalidToken(scheme, "token scope claim malformed", err)
 	}
 	for _, want := range p.cfg.requiredScopes() {
 		if !slices.Contains(scopes, want) {
@@ -104,11 +51,95 @@ func (p *Provider) toIdentity(scheme providers.Scheme, c map[string]any, src cla
 		}
 	}
 	claims := p.lift(c)
-	id.Subject = sub
-	id.Username = p.username(claims, clientID)
-	id.Grants = scopes
-	id.Claims = claims
-	return id, nil
+	return providers.Identity{Subject: sub, Username: p.username(claims, clientID), Grants: scopes, Claims: claims, Expiry: exp}, nil
+}
+
+// refusal is why a token's claims are refused: the description the client
+// sees and the cause that is logged.
+type refusal struct {
+	desc  string
+	cause error
+}
+
+// checkIssuedFor checks iss and aud: required in a JWT, checked in an
+// introspection answer when present.
+func (p *Provider) checkIssuedFor(c map[string]any, src claimSource) *refusal {
+	if v, ok := c["iss"]; ok || src == fromJWT {
+		if s, _ := v.(string); s != p.cfg.Issuer {
+			return &refusal{"token issuer does not match", fmt.Errorf("iss %v", v)}
+		}
+	}
+	if v, ok := c["aud"]; ok || src == fromJWT {
+		if !p.audienceOK(v) {
+			return &refusal{"token audience is not this registry", fmt.Errorf("aud %v", v)}
+		}
+	}
+	return nil
+}
+
+// checkTimes checks exp (required in a JWT), nbf and iat against the clock
+// with the allowed skew, and max_token_age; it returns the expiry (zero
+// when an introspection answer has none).
+func (p *Provider) checkTimes(c map[string]any, src claimSource) (time.Time, *refusal) {
+	now := p.now()
+	skew := p.cfg.skew()
+	var expiry time.Time
+	if v, ok := c["exp"]; ok || src == fromJWT {
+		exp, err := numericDate(v)
+		if err != nil {
+			return time.Time{}, &refusal{"token exp missing or malformed", err}
+		}
+		if !now.Before(exp.Add(skew)) {
+			return time.Time{}, &refusal{"token expired", nil}
+		}
+		expiry = exp
+	}
+	if v, ok := c["nbf"]; ok {
+		nbf, err := numericDate(v)
+		if err != nil {
+			return time.Time{}, &refusal{"token nbf malformed", err}
+		}
+		if nbf.After(now.Add(skew)) {
+			return time.Time{}, &refusal{"token not yet valid", nil}
+		}
+	}
+	if v, ok := c["iat"]; ok {
+		iat, err := numericDate(v)
+		if err != nil {
+			return time.Time{}, &refusal{"token iat malformed", err}
+		}
+		if iat.After(now.Add(skew)) {
+			return time.Time{}, &refusal{"token issued in the future", nil}
+		}
+		if p.cfg.MaxTokenAge > 0 && now.Sub(iat) > p.cfg.MaxTokenAge+skew {
+			return time.Time{}, &refusal{"token older than max_token_age", nil}
+		}
+	} else if p.cfg.MaxTokenAge > 0 {
+		return time.Time{}, &refusal{"token has no iat and max_token_age is set", nil}
+	}
+	return expiry, nil
+}
+
+// checkSubject checks sub (required), client_id (against client_ids when
+// set) and the shape of cnf, and returns the subject and client id.
+func (p *Provider) checkSubject(c map[string]any) (sub, clientID string, r *refusal) {
+	sub, _ = c["sub"].(string)
+	if sub == "" {
+		return "", "", &refusal{"token sub missing or not a string", nil}
+	}
+	clientID, _ = c["client_id"].(string)
+	if _, ok := c["client_id"]; ok && clientID == "" {
+		return "", "", &refusal{"token client_id is not a string", nil}
+	}
+	if len(p.cfg.ClientIDs) > 0 && !slices.Contains(p.cfg.ClientIDs, clientID) {
+		return "", "", &refusal{"token client_id is not allowed", fmt.Errorf("client_id %q", clientID)}
+	}
+	if v, ok := c["cnf"]; ok {
+		if err := checkCnf(v); err != nil {
+			return "", "", &refusal{"token cnf malformed", err}
+		}
+	}
+	return sub, clientID, nil
 }
 
 func (p *Provider) audienceOK(v any) bool {

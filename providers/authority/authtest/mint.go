@@ -4,6 +4,8 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"time"
+
+	"github.com/regbridge/regbridge/providers/internal/jwstest"
 )
 
 // Token describes an access token to mint. Zero fields get defaults.
@@ -115,7 +117,7 @@ func (s *Server) SignPayload(typ string, payload []byte) string {
 	s.mu.Unlock()
 	h, _ := json.Marshal(map[string]any{"typ": typ, "alg": k.alg, "kid": k.kid})
 	input := base64.RawURLEncoding.EncodeToString(h) + "." + base64.RawURLEncoding.EncodeToString(payload)
-	sig, err := signInput(k.signer, k.alg, []byte(input))
+	sig, err := jwstest.Sign(k.signer, k.alg, []byte(input))
 	if err != nil {
 		panic(err)
 	}

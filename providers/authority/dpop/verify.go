@@ -66,79 +66,29 @@ func (v *Verifier) Verify(ctx context.Context, r Request) (*Proof, error) {
 	if v.Replay == nil {
 		return nil, invalid("verifier has no replay store", nil)
 	}
-	// Step 1: exactly one DPoP header field with exactly one proof.
-	if len(r.Proofs) == 0 {
-		return nil, v.fail(invalid("missing DPoP proof", nil))
+	if e := singleProof(r.Proofs); e != nil {
+		return nil, v.fail(e)
 	}
-	if len(r.Proofs) > 1 {
-		return nil, v.fail(invalid("more than one DPoP header", nil))
+	p, e := v.parse(r.Proofs[0])
+	if e != nil {
+		return nil, v.fail(e)
 	}
-	if strings.HasPrefix(strings.TrimSpace(r.Proofs[0]), "{") {
-		return nil, v.fail(invalid("JSON serialization refused: a proof must be compact", nil))
+	htu, e := matchRequest(p, r)
+	if e != nil {
+		return nil, v.fail(e)
 	}
-	if strings.Contains(r.Proofs[0], ",") {
-		return nil, v.fail(invalid("more than one proof in the DPoP header", nil))
+	if e := v.checkNonce(p); e != nil {
+		return nil, v.fail(e)
 	}
-	// Steps 2–5: structure, header, key, signature, typed claims.
-	p, err := Parse(r.Proofs[0], v.Algorithms)
-	if err != nil {
-		var de *Error
-		if errors.As(err, &de) {
-			return nil, v.fail(de)
-		}
-		return nil, v.fail(invalid("proof refused", err))
+	if e := v.checkFresh(p); e != nil {
+		return nil, v.fail(e)
 	}
-	// Step 6: htm, case-sensitive.
-	if p.HTM != r.Method {
-		return nil, v.fail(invalid("htm does not match the request method", nil))
-	}
-	// Step 7: htu, normalized.
-	want, err := NormalizeURL(r.URL)
-	if err != nil {
-		return nil, v.fail(invalid("request URL cannot be normalized", err))
-	}
-	got, err := NormalizeURL(p.HTU)
-	if err != nil {
-		return nil, v.fail(invalid("htu is not an acceptable URL", err))
-	}
-	if got != want {
-		return nil, v.fail(invalid("htu does not match the request URL", nil))
-	}
-	// Step 8: server nonce.
-	if v.Nonces != nil {
-		if p.Nonce == "" {
-			return nil, v.fail(&Error{Code: CodeUseNonce, Description: "Resource server requires nonce in DPoP proof"})
-		}
-		if !v.Nonces.Valid(p.Nonce) {
-			return nil, v.fail(&Error{Code: CodeUseNonce, Description: "DPoP nonce is invalid or expired"})
-		}
-	}
-	// Step 9: freshness.
-	now := v.now()
-	maxAge, maxFuture := v.windows()
-	if p.IssuedAt.Before(now.Add(-maxAge)) {
-		return nil, v.fail(invalid("proof iat is too old", nil))
-	}
-	if p.IssuedAt.After(now.Add(maxFuture)) {
-		return nil, v.fail(invalid("proof iat is in the future", nil))
-	}
-	// Step 11: access-token hash and key binding.
-	if r.AccessToken != "" {
-		sum := sha256.Sum256([]byte(r.AccessToken))
-		ath := base64.RawURLEncoding.EncodeToString(sum[:])
-		if p.ATH == "" {
-			return nil, v.fail(invalid("proof has no ath for the access token", nil))
-		}
-		if subtle.ConstantTimeCompare([]byte(p.ATH), []byte(ath)) != 1 {
-			return nil, v.fail(invalid("ath does not match the access token", nil))
-		}
-	}
-	if r.JKT != "" && subtle.ConstantTimeCompare([]byte(p.Thumbprint), []byte(r.JKT)) != 1 {
-		return nil, v.fail(invalid("proof key does not match the token's cnf.jkt", nil))
+	if e := checkBinding(p, r); e != nil {
+		return nil, v.fail(e)
 	}
 	// Step 10: replay, last, so a refused proof does not use up its jti.
-	key := replayKey(p.Thumbprint, want, p.JTI)
-	fresh, err := v.Replay.Remember(ctx, key, p.IssuedAt.Add(maxAge+maxFuture+time.Second))
+	maxAge, maxFuture := v.windows()
+	fresh, err := v.Replay.Remember(ctx, replayKey(p.Thumbprint, htu, p.JTI), p.IssuedAt.Add(maxAge+maxFuture+time.Second))
 	if err != nil {
 		return nil, err
 	}
@@ -146,6 +96,101 @@ func (v *Verifier) Verify(ctx context.Context, r Request) (*Proof, error) {
 		return nil, v.fail(invalid("proof jti was already used", nil))
 	}
 	return p, nil
+}
+
+// singleProof is step 1: exactly one DPoP header field with exactly one
+// compact proof.
+func singleProof(proofs []string) *Error {
+	switch {
+	case len(proofs) == 0:
+		return invalid("missing DPoP proof", nil)
+	case len(proofs) > 1:
+		return invalid("more than one DPoP header", nil)
+	case strings.HasPrefix(strings.TrimSpace(proofs[0]), "{"):
+		return invalid("JSON serialization refused: a proof must be compact", nil)
+	case strings.Contains(proofs[0], ","):
+		return invalid("more than one proof in the DPoP header", nil)
+	}
+	return nil
+}
+
+// parse is steps 2–5: structure, header, key, signature, typed claims.
+func (v *Verifier) parse(proof string) (*Proof, *Error) {
+	p, err := Parse(proof, v.Algorithms)
+	if err != nil {
+		var de *Error
+		if errors.As(err, &de) {
+			return nil, de
+		}
+		return nil, invalid("proof refused", err)
+	}
+	return p, nil
+}
+
+// matchRequest is steps 6 and 7: htm (case-sensitive) and htu (normalized)
+// name the request. It returns the normalized request URL.
+func matchRequest(p *Proof, r Request) (string, *Error) {
+	if p.HTM != r.Method {
+		return "", invalid("htm does not match the request method", nil)
+	}
+	want, err := NormalizeURL(r.URL)
+	if err != nil {
+		return "", invalid("request URL cannot be normalized", err)
+	}
+	got, err := NormalizeURL(p.HTU)
+	if err != nil {
+		return "", invalid("htu is not an acceptable URL", err)
+	}
+	if got != want {
+		return "", invalid("htu does not match the request URL", nil)
+	}
+	return want, nil
+}
+
+// checkNonce is step 8: the server nonce, when the verifier issues them.
+func (v *Verifier) checkNonce(p *Proof) *Error {
+	if v.Nonces == nil {
+		return nil
+	}
+	if p.Nonce == "" {
+		return &Error{Code: CodeUseNonce, Description: "Resource server requires nonce in DPoP proof"}
+	}
+	if !v.Nonces.Valid(p.Nonce) {
+		return &Error{Code: CodeUseNonce, Description: "DPoP nonce is invalid or expired"}
+	}
+	return nil
+}
+
+// checkFresh is step 9: iat within the freshness window.
+func (v *Verifier) checkFresh(p *Proof) *Error {
+	now := v.now()
+	maxAge, maxFuture := v.windows()
+	if p.IssuedAt.Before(now.Add(-maxAge)) {
+		return invalid("proof iat is too old", nil)
+	}
+	if p.IssuedAt.After(now.Add(maxFuture)) {
+		return invalid("proof iat is in the future", nil)
+	}
+	return nil
+}
+
+// checkBinding is step 11: the access-token hash, and the proof key against
+// the token's cnf.jkt.
+func checkBinding(p *Proof, r Request) *Error {
+	if r.AccessToken != "" {
+		sum := sha256.Sum256([]byte(r.AccessToken))
+		ath := base64.RawURLEncoding.EncodeToString(sum[:])
+		if p.ATH == "" {
+			return invalid("proof has no ath for the access token", nil)
+		}
+		if subtle.ConstantTimeCompare([]byte(p.ATH), []byte(ath)) != 1 {
+			return invalid("ath does not match the access token", nil)
+		}
+	}
+	if r.JKT != "" && subtle.ConstantTimeCompare([]byte(p.Thumbprint), []byte(r.JKT)) != 1 {
+		return invalid("proof key does not match the token's cnf.jkt", nil)
+	}
+	return nil
 }
 
 // replayKey hashes (thumbprint, htu, jti) into a fixed-length store key.
