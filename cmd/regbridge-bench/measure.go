@@ -112,19 +112,30 @@ func signatureCost(signer crypto.Signer, alg jose.SignatureAlgorithm, n, rounds 
 	return per[rounds/2], nil
 }
 
-// serverMallocs reads go_memstats_mallocs_total from the server's /metrics.
-func serverMallocs(base string) (float64, error) {
+// goMetrics reads the unlabelled samples of the server's /metrics.
+func goMetrics(base string) (map[string]float64, error) {
 	resp, err := http.Get(base + "/metrics")
 	if err != nil {
-		return 0, err
+		return nil, err
 	}
 	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return nil, fmt.Errorf("%s/metrics: %s", base, resp.Status)
+	}
+	out := map[string]float64{}
 	sc := bufio.NewScanner(resp.Body)
 	sc.Buffer(make([]byte, 64<<10), 1<<20)
 	for sc.Scan() {
-		if v, ok := strings.CutPrefix(sc.Text(), "go_memstats_mallocs_total "); ok {
-			return strconv.ParseFloat(v, 64)
+		name, v, ok := strings.Cut(sc.Text(), " ")
+		if !ok || strings.HasPrefix(name, "#") || strings.Contains(name, "{") {
+			continue
+		}
+		if f, err := strconv.ParseFloat(v, 64); err == nil {
+			out[name] = f
 		}
 	}
-	return 0, fmt.Errorf("%s/metrics has no go_memstats_mallocs_total", base)
+	if _, ok := out["go_memstats_mallocs_total"]; !ok {
+		return nil, fmt.Errorf("%s/metrics has no go_memstats_mallocs_total", base)
+	}
+	return out, nil
 }
