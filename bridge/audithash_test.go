@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/regbridge/regbridge/acl"
+	"github.com/regbridge/regbridge/bridge/signing"
 	"github.com/regbridge/regbridge/providers"
 )
 
@@ -25,7 +26,7 @@ func auditedLogin(t *testing.T, key providers.Secret, pw string) string {
 	}
 	st, err := NewState(StateConfig{
 		Services:  []Service{{Name: "registry.bench", Issuer: "regbridge-bench"}},
-		Keys:      []*Key{testKey(t)},
+		Keys:      []*signing.Key{testKey(t)},
 		Providers: []*Registered{{ID: "users", Provider: staticProvider(t, "right-pw", "bench")}},
 		Policy:    pol,
 		Cache:     NewCredentialCache(CacheConfig{}.WithDefaults(), time.Now),

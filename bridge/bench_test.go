@@ -2,9 +2,6 @@ package bridge
 
 import (
 	"context"
-	"crypto"
-	"crypto/rand"
-	"crypto/sha256"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -20,6 +17,7 @@ import (
 	"golang.org/x/crypto/bcrypt"
 
 	"github.com/regbridge/regbridge/acl"
+	"github.com/regbridge/regbridge/bridge/signing"
 	"github.com/regbridge/regbridge/providers"
 	"github.com/regbridge/regbridge/providers/static"
 )
@@ -94,7 +92,7 @@ func benchServer(tb testing.TB, rules int, reuse ReuseConfig, prov providers.Pro
 	}
 	st, err := NewState(StateConfig{
 		Services:  []Service{{Name: "registry.bench", Issuer: "regbridge-bench"}},
-		Keys:      []*Key{testKey(tb)},
+		Keys:      []*signing.Key{testKey(tb)},
 		Providers: []*Registered{{ID: "users", Provider: prov}},
 		Policy:    pol,
 		Cache:     NewCredentialCache(CacheConfig{}.WithDefaults(), time.Now),
@@ -185,41 +183,6 @@ func BenchmarkParseScopes(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		if _, err := acl.ParseScopes(in); err != nil {
-			b.Fatal(err)
-		}
-	}
-}
-
-func BenchmarkMint(b *testing.B) {
-	key := testKey(b)
-	for _, mode := range []HeaderMode{HeaderX5C, HeaderKID} {
-		b.Run(string(mode), func(b *testing.B) {
-			m, err := NewMinter(key, mode, nil)
-			if err != nil {
-				b.Fatal(err)
-			}
-			svc := &Service{Name: "registry.bench", Issuer: "regbridge-bench"}
-			granted := []acl.Scope{{Type: "repository", Name: "bench/app", Actions: []string{"pull", "push"}}}
-			now := time.Now()
-			b.ReportAllocs()
-			for b.Loop() {
-				if _, _, err := m.Mint(svc, "bench", granted, now, 5*time.Minute); err != nil {
-					b.Fatal(err)
-				}
-			}
-		})
-	}
-}
-
-// BenchmarkRawSignatureES256 is the floor: one SHA-256 and one ECDSA P-256
-// signature over a token-sized input, nothing else.
-func BenchmarkRawSignatureES256(b *testing.B) {
-	key := testKey(b)
-	input := make([]byte, 900)
-	b.ReportAllocs()
-	for b.Loop() {
-		d := sha256.Sum256(input)
-		if _, err := key.Signer.Sign(rand.Reader, d[:], crypto.SHA256); err != nil {
 			b.Fatal(err)
 		}
 	}

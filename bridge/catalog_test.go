@@ -8,6 +8,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/regbridge/regbridge/bridge/signing"
 )
 
 func TestEachCallerSeesExactlyTheRepositoriesThePolicyLetsItPull(t *testing.T) {
@@ -91,7 +93,7 @@ func TestTheInternalCatalogTokenNeverLeavesRegbridge(t *testing.T) {
 	}
 }
 
-func verifyRegistryToken(t *testing.T, env *testEnv, tok string) (map[string]any, Claims) {
+func verifyRegistryToken(t *testing.T, env *testEnv, tok string) (map[string]any, signing.Claims) {
 	t.Helper()
 	w := &fakeTokenResponse{body: `{"token":"` + tok + `","access_token":"` + tok + `"}`}
 	_, c, raw := decodeToken(t, w.recorder(), env.key)

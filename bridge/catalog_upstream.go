@@ -121,7 +121,7 @@ func (c *registryCatalog) read(ctx context.Context, svc *serviceState) ([]string
 	if err != nil {
 		return nil, fmt.Errorf("bridge: catalog: registry_url: %w", err)
 	}
-	tok, _, err := svc.minter.Mint(&svc.Service, catalogSubject, []acl.Scope{catalogScope}, c.now(), catalogTokenTTL)
+	tok, err := svc.mint(catalogSubject, []acl.Scope{catalogScope}, c.now(), catalogTokenTTL)
 	if err != nil {
 		return nil, fmt.Errorf("bridge: catalog: mint: %w", err)
 	}

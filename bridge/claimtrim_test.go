@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/regbridge/regbridge/acl"
+	"github.com/regbridge/regbridge/bridge/signing"
 	"github.com/regbridge/regbridge/providers"
 )
 
@@ -102,7 +103,7 @@ func TestAReloadThatReadsANewClaimNeverSeesAnIdentityTrimmedWithoutIt(t *testing
 	cache := NewCredentialCache(CacheConfig{}.WithDefaults(), func() time.Time { return testNow })
 	state := func(policy string) *State {
 		st, err := NewState(StateConfig{Services: []Service{{Name: "registry.test", Issuer: "regbridge-test"}},
-			Keys: []*Key{testKey(t)}, Providers: []*Registered{reg}, Policy: parseCIPolicy(t, policy), Cache: cache})
+			Keys: []*signing.Key{testKey(t)}, Providers: []*Registered{reg}, Policy: parseCIPolicy(t, policy), Cache: cache})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -193,7 +194,7 @@ func BenchmarkBytesPerCachedIdentity(b *testing.B) {
 func TestIdentitiesOfProvidersWithRefreshTokensAreCachedWithEveryClaim(t *testing.T) {
 	reg := &Registered{ID: "ci", Provider: &actionsProvider{}}
 	st, err := NewState(StateConfig{Services: []Service{{Name: "registry.test", Issuer: "regbridge-test"}},
-		Keys: []*Key{testKey(t)}, Providers: []*Registered{reg}, Policy: parseCIPolicy(t, actionsPolicy),
+		Keys: []*signing.Key{testKey(t)}, Providers: []*Registered{reg}, Policy: parseCIPolicy(t, actionsPolicy),
 		Cache:   NewCredentialCache(CacheConfig{}.WithDefaults(), func() time.Time { return testNow }),
 		Refresh: map[string]RefreshPolicy{"ci": {Enabled: true, TTL: time.Hour, Idle: time.Hour, Mode: RefreshIdentity}}})
 	if err != nil {

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/regbridge/regbridge/bridge/signing"
 	"github.com/regbridge/regbridge/providers/upstream"
 )
 
@@ -20,7 +21,7 @@ type Service struct {
 	// MaxTokenTTL caps a policy rule's token_ttl (default 1h).
 	MaxTokenTTL time.Duration `yaml:"max_token_ttl"`
 	// Header is the JWS header form: x5c (default) or kid.
-	Header HeaderMode `yaml:"header"`
+	Header signing.HeaderMode `yaml:"header"`
 	// TokenFields is both (default: token and access_token, the same
 	// value) or access_token (that field only, 1.2 KB less per x5c answer;
 	// docker, containers/image, crane and oras all read access_token).
@@ -60,7 +61,7 @@ func (s Service) WithDefaults() Service {
 		s.MaxTokenTTL = DefaultMaxTokenTTL
 	}
 	if s.Header == "" {
-		s.Header = HeaderX5C
+		s.Header = signing.HeaderX5C
 	}
 	if s.Registry == "" {
 		s.Registry = "any"
@@ -87,7 +88,7 @@ func (s Service) Validate() error {
 		errs = append(errs, fmt.Errorf("max_token_ttl: %s is below token_ttl %s", s.MaxTokenTTL, s.TokenTTL))
 	}
 	switch s.Header {
-	case HeaderX5C, HeaderKID:
+	case signing.HeaderX5C, signing.HeaderKID:
 	default:
 		errs = append(errs, fmt.Errorf("header: %q is not x5c or kid", s.Header))
 	}

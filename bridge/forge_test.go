@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/regbridge/regbridge/acl"
+	"github.com/regbridge/regbridge/bridge/signing"
 	"github.com/regbridge/regbridge/providers"
 )
 
@@ -69,7 +70,7 @@ func (f *fakeForge) permCount(repo string) int64 {
 type forgeEnv struct {
 	srv   *Server
 	forge *fakeForge
-	key   *Key
+	key   *signing.Key
 	now   atomic.Pointer[time.Time]
 }
 
@@ -85,7 +86,7 @@ func newForgeEnv(t *testing.T) *forgeEnv {
 	clock := func() time.Time { return *e.now.Load() }
 	st, err := NewState(StateConfig{
 		Services:  []Service{{Name: "registry.test", Issuer: "regbridge-test"}},
-		Keys:      []*Key{e.key},
+		Keys:      []*signing.Key{e.key},
 		Providers: []*Registered{{ID: "forge", Provider: e.forge}},
 		Policy:    pol,
 		Cache:     NewCredentialCache(CacheConfig{TTL: 10 * time.Minute}.WithDefaults(), clock),

@@ -26,6 +26,7 @@ import (
 	"github.com/go-jose/go-jose/v4"
 
 	"github.com/regbridge/regbridge/acl"
+	"github.com/regbridge/regbridge/bridge/signing"
 	"github.com/regbridge/regbridge/providers"
 )
 
@@ -91,7 +92,7 @@ func newSeqReader() io.Reader {
 
 func (s *seqReader) Read(p []byte) (int, error) { return s.r.Read(p) }
 
-func testKey(t testing.TB) *Key {
+func testKey(t testing.TB) *signing.Key {
 	t.Helper()
 	priv, err := ecdsa.GenerateKey(elliptic.P256(), newSeqReader())
 	if err != nil {
@@ -101,13 +102,13 @@ func testKey(t testing.TB) *Key {
 }
 
 // certifiedKey wraps priv with a fixed self-signed certificate.
-func certifiedKey(t testing.TB, priv *ecdsa.PrivateKey) *Key {
+func certifiedKey(t testing.TB, priv *ecdsa.PrivateKey) *signing.Key {
 	t.Helper()
 	cert, err := selfSigned(priv)
 	if err != nil {
 		t.Fatal(err)
 	}
-	k, err := NewKey(priv, cert, "")
+	k, err := signing.NewKey(priv, cert, "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -117,7 +118,7 @@ func certifiedKey(t testing.TB, priv *ecdsa.PrivateKey) *Key {
 type testEnv struct {
 	srv    *Server
 	prov   *fakeProvider
-	key    *Key
+	key    *signing.Key
 	logBuf *bytes.Buffer
 	events *eventLog
 }
@@ -146,7 +147,7 @@ func newTestEnv(t testing.TB, policy string, svcs ...Service) *testEnv {
 	key := testKey(t)
 	st, err := NewState(StateConfig{
 		Services:  svcs,
-		Keys:      []*Key{key},
+		Keys:      []*signing.Key{key},
 		Providers: []*Registered{{ID: "users", Provider: prov}},
 		Policy:    pol,
 		Cache:     NewCredentialCache(CacheConfig{}.WithDefaults(), func() time.Time { return testNow }),
@@ -206,7 +207,7 @@ type tokenBody struct {
 }
 
 // decodeToken checks a 200 response and verifies the token with key.
-func decodeToken(t testing.TB, w *httptest.ResponseRecorder, key *Key) (tokenBody, Claims, map[string]any) {
+func decodeToken(t testing.TB, w *httptest.ResponseRecorder, key *signing.Key) (tokenBody, signing.Claims, map[string]any) {
 	t.Helper()
 	if w.Code != http.StatusOK {
 		t.Fatalf("status %d, body %s", w.Code, w.Body)
@@ -226,7 +227,7 @@ func decodeToken(t testing.TB, w *httptest.ResponseRecorder, key *Key) (tokenBod
 	if err != nil {
 		t.Fatalf("signature does not verify: %v", err)
 	}
-	var c Claims
+	var c signing.Claims
 	if err := json.Unmarshal(payload, &c); err != nil {
 		t.Fatal(err)
 	}
@@ -235,7 +236,7 @@ func decodeToken(t testing.TB, w *httptest.ResponseRecorder, key *Key) (tokenBod
 	return body, c, raw
 }
 
-func granted(c Claims) string {
+func granted(c signing.Claims) string {
 	var parts []string
 	for _, a := range c.Access {
 		parts = append(parts, a.Type+":"+a.Name+":"+strings.Join(a.Actions, ","))

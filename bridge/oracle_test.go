@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/regbridge/regbridge/acl"
+	"github.com/regbridge/regbridge/bridge/signing"
 	"github.com/regbridge/regbridge/providers"
 )
 
@@ -22,7 +23,7 @@ func oracleServer(t *testing.T) (*Server, *Metrics, *bytes.Buffer) {
 	}
 	st, err := NewState(StateConfig{
 		Services:  []Service{{Name: "registry.bench", Issuer: "regbridge-bench"}},
-		Keys:      []*Key{testKey(t)},
+		Keys:      []*signing.Key{testKey(t)},
 		Providers: []*Registered{{ID: "users", Provider: staticProvider(t, "right-pw", "bench")}},
 		Policy:    pol,
 		Cache:     NewCredentialCache(CacheConfig{}.WithDefaults(), time.Now),

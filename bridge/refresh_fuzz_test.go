@@ -5,12 +5,14 @@ import (
 	"math/rand/v2"
 	"strings"
 	"testing"
+
+	"github.com/regbridge/regbridge/bridge/signing"
 )
 
 // sealedForTest seals claims for the fixed test key.
 func sealedForTest(t testing.TB) (*refreshSealer, string) {
 	t.Helper()
-	s, err := newRefreshSealer([]*Key{testKey(t)})
+	s, err := newRefreshSealer([]*signing.Key{testKey(t)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -38,7 +40,7 @@ func FuzzOpenRefreshToken(f *testing.F) {
 		if err != nil {
 			return
 		}
-		if !LooksLikeRefreshToken(in) {
+		if !signing.LooksLikeRefreshToken(in) {
 			t.Fatal("accepted a token without the refresh-token shape")
 		}
 		if c.Audience != refreshAudiencePrefix+c.Service || c.ID == "" || (c.Identity == nil) == (c.Credential == nil) {

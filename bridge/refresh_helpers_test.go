@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/regbridge/regbridge/acl"
+	"github.com/regbridge/regbridge/bridge/signing"
 	"github.com/regbridge/regbridge/providers"
 	"github.com/regbridge/regbridge/state"
 )
@@ -82,7 +83,7 @@ type refreshEnv struct {
 	srv    *Server
 	ci     *ciProvider
 	users  *fakeProvider
-	key    *Key
+	key    *signing.Key
 	store  RefreshStore
 	events *eventLog
 	log    *bytes.Buffer
@@ -119,7 +120,7 @@ func parseRefreshPolicy(t testing.TB, src string) *acl.Policy {
 }
 
 // newRefreshEnv builds the bridge; store nil means a fresh in-memory one.
-func newRefreshEnv(t testing.TB, pols map[string]RefreshPolicy, store RefreshStore, key *Key) *refreshEnv {
+func newRefreshEnv(t testing.TB, pols map[string]RefreshPolicy, store RefreshStore, key *signing.Key) *refreshEnv {
 	t.Helper()
 	e := &refreshEnv{t: t, now: testNow, events: &eventLog{}, log: &bytes.Buffer{}}
 	e.ci = &ciProvider{now: e.clock, life: 90 * time.Second, revoked: map[string]bool{}}
@@ -134,7 +135,7 @@ func newRefreshEnv(t testing.TB, pols map[string]RefreshPolicy, store RefreshSto
 	e.store = store
 	e.cfg = StateConfig{
 		Services:  []Service{{Name: "registry.test", Issuer: "regbridge-test"}, {Name: "other.test", Issuer: "regbridge-test"}},
-		Keys:      []*Key{key},
+		Keys:      []*signing.Key{key},
 		Providers: []*Registered{{ID: "users", Provider: e.users}, {ID: "ci", Provider: e.ci}},
 		Policy:    parseRefreshPolicy(t, refreshPolicyYAML),
 		Cache:     NewCredentialCache(CacheConfig{}.WithDefaults(), e.clock),
@@ -232,7 +233,7 @@ func (e *refreshEnv) refusedWith(w *httptest.ResponseRecorder, reason string) {
 }
 
 // freshKey is a new random P-256 key, unlike testKey's fixed one.
-func freshKey(t testing.TB) *Key {
+func freshKey(t testing.TB) *signing.Key {
 	t.Helper()
 	priv, err := ecdsa.GenerateKey(elliptic.P256(), crand.Reader)
 	if err != nil {

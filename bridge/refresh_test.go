@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/go-jose/go-jose/v4"
+
+	"github.com/regbridge/regbridge/bridge/signing"
 )
 
 func TestADockerLoginGetsARefreshTokenThatOutlivesTheIDToken(t *testing.T) {
@@ -313,14 +315,14 @@ func TestARefreshTokenSealedBeforeAKeyRotationIsAcceptedWhileTheOldKeyIsConfigur
 	rt := e.mustLogin("ci", "id-token-42")
 	newKey := freshKey(t)
 	cfg := e.cfg
-	cfg.Keys = []*Key{newKey, oldKey}
+	cfg.Keys = []*signing.Key{newKey, oldKey}
 	st, err := NewState(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
 	e.srv.Swap(st, "rotation")
 	decodeToken(t, e.redeem(rt, "registry.test", "docker", ""), newKey)
-	cfg.Keys = []*Key{newKey}
+	cfg.Keys = []*signing.Key{newKey}
 	st, err = NewState(cfg)
 	if err != nil {
 		t.Fatal(err)

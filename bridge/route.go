@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/regbridge/regbridge/bridge/signing"
 	"github.com/regbridge/regbridge/providers"
 )
 
@@ -94,7 +95,7 @@ func (r *Router) Providers() []*Registered { return r.all }
 // providers.ErrInvalidCredential when none claims it. It does no I/O.
 func (r *Router) Route(cred providers.Credential) (*Registered, error) {
 	token := cred.Secret.Reveal()
-	if LooksLikeRefreshToken(token) {
+	if signing.LooksLikeRefreshToken(token) {
 		return nil, errRefreshAsCredential
 	}
 	iss, isJWS, err := PeekIssuer(token)

@@ -16,6 +16,7 @@ import (
 
 	"go.opentelemetry.io/otel/trace"
 
+	"github.com/regbridge/regbridge/bridge/signing"
 	"github.com/regbridge/regbridge/providers"
 )
 
@@ -198,7 +199,7 @@ func (s *Server) serveJWKS(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.Header().Set("Cache-Control", "max-age=300")
-	writeJSON(w, http.StatusOK, JWKS(s.State().keys))
+	writeJSON(w, http.StatusOK, signing.JWKS(s.State().keys))
 }
 
 func (s *Server) serveHealth(w http.ResponseWriter, _ *http.Request) {

@@ -4,8 +4,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"time"
 
 	"github.com/regbridge/regbridge/acl"
+	"github.com/regbridge/regbridge/bridge/signing"
 )
 
 // State is everything a request reads: services, keys, providers and the
@@ -14,7 +16,7 @@ import (
 type State struct {
 	services       map[string]*serviceState
 	defaultService string
-	keys           []*Key
+	keys           []*signing.Key
 	router         *Router
 	policy         *acl.Policy
 	cache          *CredentialCache
@@ -26,14 +28,25 @@ type State struct {
 
 type serviceState struct {
 	Service
-	minter *Minter
+	minter *signing.Minter
+}
+
+// mint signs a registry token for subject with granted access, valid from
+// now for ttl.
+func (svc *serviceState) mint(subject string, granted []acl.Scope, now time.Time, ttl time.Duration) (string, error) {
+	access := make([]signing.AccessEntry, 0, len(granted))
+	for _, s := range granted {
+		access = append(access, signing.AccessEntry{Type: s.Type, Name: s.Name, Actions: s.Actions})
+	}
+	tok, _, err := svc.minter.Mint(signing.Registry{Issuer: svc.Issuer, Service: svc.Name}, subject, access, now, ttl)
+	return tok, err
 }
 
 // StateConfig is what NewState needs.
 type StateConfig struct {
 	Services []Service
 	// Keys: the first signs; all are published in the JWKS.
-	Keys      []*Key
+	Keys      []*signing.Key
 	Providers []*Registered
 	Policy    *acl.Policy
 	Cache     *CredentialCache
@@ -74,11 +87,11 @@ func NewState(cfg StateConfig) (*State, error) {
 			continue
 		}
 		key := cfg.Keys[0]
-		if svc.Registry != "v3" && V3OnlyAlgorithm(key.Algorithm) {
+		if svc.Registry != "v3" && signing.V3OnlyAlgorithm(key.Algorithm) {
 			errs = append(errs, fmt.Errorf("services[%d] %q: the signing key uses %s, which distribution 2.8 refuses; use an ES256 or RS256 key, or mark the service `registry: v3`", i, svc.Name, key.Algorithm))
 			continue
 		}
-		m, err := NewMinter(key, svc.Header, cfg.Random)
+		m, err := signing.NewMinter(key, svc.Header, cfg.Random)
 		if err != nil {
 			errs = append(errs, fmt.Errorf("services[%d] %q: %w", i, svc.Name, err))
 			continue
@@ -116,7 +129,7 @@ func NewState(cfg StateConfig) (*State, error) {
 func (s *State) Policy() *acl.Policy { return s.policy }
 
 // Keys returns the keys, signing key first.
-func (s *State) Keys() []*Key { return s.keys }
+func (s *State) Keys() []*signing.Key { return s.keys }
 
 // Cache returns the credential cache.
 func (s *State) Cache() *CredentialCache { return s.cache }

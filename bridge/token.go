@@ -124,7 +124,7 @@ func (s *Server) issue(r *http.Request, req *TokenRequest, ev *Event) (*issued, 
 		reuseKey = key
 	}
 	_, sspan := s.startSpan(r.Context(), SpanSign)
-	tok, _, err := svc.minter.Mint(&svc.Service, id.Subject, dec.Granted, now, ttl)
+	tok, err := svc.mint(id.Subject, dec.Granted, now, ttl)
 	endSpan(sspan, err)
 	if err != nil {
 		return nil, err

@@ -32,7 +32,7 @@ import (
 
 	"github.com/go-jose/go-jose/v4"
 
-	"github.com/regbridge/regbridge/bridge"
+	"github.com/regbridge/regbridge/bridge/signing"
 )
 
 func main() {
@@ -209,13 +209,13 @@ type signerAlg struct {
 
 func loadSigner(keyFile, alg string) (signerAlg, error) {
 	if keyFile != "" {
-		k, err := bridge.LoadKey(keyFile, "", "")
+		k, err := signing.LoadKey(keyFile, "", "")
 		if err != nil {
 			return signerAlg{}, err
 		}
 		return signerAlg{k.Signer, k.Algorithm}, nil
 	}
-	s, _, err := bridge.GenerateKey(jose.SignatureAlgorithm(alg), "regbridge-bench", time.Hour, time.Now(), nil)
+	s, _, err := signing.GenerateKey(jose.SignatureAlgorithm(alg), "regbridge-bench", time.Hour, time.Now(), nil)
 	if err != nil {
 		return signerAlg{}, err
 	}

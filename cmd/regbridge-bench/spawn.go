@@ -22,7 +22,7 @@ import (
 	"github.com/go-jose/go-jose/v4"
 	"golang.org/x/crypto/bcrypt"
 
-	"github.com/regbridge/regbridge/bridge"
+	"github.com/regbridge/regbridge/bridge/signing"
 )
 
 // Fixed names of the generated setup.
@@ -74,7 +74,7 @@ func spawn(ctx context.Context, binary, tmp string, spec serverSpec) (*server, e
 	if err != nil {
 		return nil, err
 	}
-	if err := bridge.WriteKeyFiles(filepath.Join(dir, "key.pem"), filepath.Join(dir, "cert.pem"), signer, cert); err != nil {
+	if err := signing.WriteKeyFiles(filepath.Join(dir, "key.pem"), filepath.Join(dir, "cert.pem"), signer, cert); err != nil {
 		return nil, err
 	}
 	if err := writeHtpasswd(filepath.Join(dir, "htpasswd"), spec.Users, spec.BcryptCost); err != nil {
@@ -256,7 +256,7 @@ func adminConfig(admin string) string {
 // benchKey returns a fresh key of alg and a self-signed certificate for it.
 func benchKey(alg jose.SignatureAlgorithm) (crypto.Signer, *x509.Certificate, error) {
 	if alg != jose.EdDSA {
-		return bridge.GenerateKey(alg, benchIssuer, 24*time.Hour, time.Now(), nil)
+		return signing.GenerateKey(alg, benchIssuer, 24*time.Hour, time.Now(), nil)
 	}
 	_, priv, err := ed25519.GenerateKey(rand.Reader)
 	if err != nil {

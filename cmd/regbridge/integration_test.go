@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/regbridge/regbridge/bridge"
+	"github.com/regbridge/regbridge/bridge/signing"
 	"github.com/regbridge/regbridge/providers/sourcehut/srhttest"
 )
 
@@ -30,11 +31,11 @@ func startBridge(t *testing.T, files map[string]string, now func() time.Time) (*
 			t.Fatal(err)
 		}
 	}
-	signer, cert, err := bridge.GenerateKey("", "test", time.Hour*24*365, time.Now(), nil)
+	signer, cert, err := signing.GenerateKey("", "test", time.Hour*24*365, time.Now(), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := bridge.WriteKeyFiles(filepath.Join(dir, "key.pem"), filepath.Join(dir, "cert.pem"), signer, cert); err != nil {
+	if err := signing.WriteKeyFiles(filepath.Join(dir, "key.pem"), filepath.Join(dir, "cert.pem"), signer, cert); err != nil {
 		t.Fatal(err)
 	}
 	cfg, err := loadConfig(filepath.Join(dir, "config.yaml"), nil)
@@ -143,21 +144,21 @@ func TestSourcehutTokenGrantsOnlyTheOwnNamespaceAndOutageIs503(t *testing.T) {
 	}
 }
 
-func decodeClaims(t *testing.T, tok string) bridge.Claims {
+func decodeClaims(t *testing.T, tok string) signing.Claims {
 	t.Helper()
 	parts := strings.Split(tok, ".")
 	raw, err := base64URL(parts[1])
 	if err != nil {
 		t.Fatal(err)
 	}
-	var c bridge.Claims
+	var c signing.Claims
 	if err := json.Unmarshal(raw, &c); err != nil {
 		t.Fatal(err)
 	}
 	return c
 }
 
-func accessString(c bridge.Claims) string {
+func accessString(c signing.Claims) string {
 	var parts []string
 	for _, a := range c.Access {
 		parts = append(parts, a.Type+":"+a.Name+":"+strings.Join(a.Actions, ","))

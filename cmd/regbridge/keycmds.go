@@ -13,6 +13,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/regbridge/regbridge/bridge"
+	"github.com/regbridge/regbridge/bridge/signing"
 )
 
 func keygenCommand() *cli.Command {
@@ -27,14 +28,14 @@ func keygenCommand() *cli.Command {
 			&cli.DurationFlag{Name: "validity", Value: 5 * 365 * 24 * time.Hour, Usage: "certificate lifetime (distribution 2.8 checks it on every token)"},
 		},
 		Action: func(c *cli.Context) error {
-			signer, cert, err := bridge.GenerateKey(jose.SignatureAlgorithm(c.String("alg")), c.String("cn"), c.Duration("validity"), time.Now(), nil)
+			signer, cert, err := signing.GenerateKey(jose.SignatureAlgorithm(c.String("alg")), c.String("cn"), c.Duration("validity"), time.Now(), nil)
 			if err != nil {
 				return err
 			}
-			if err := bridge.WriteKeyFiles(c.String("key"), c.String("cert"), signer, cert); err != nil {
+			if err := signing.WriteKeyFiles(c.String("key"), c.String("cert"), signer, cert); err != nil {
 				return err
 			}
-			key, err := bridge.NewKey(signer, cert, "")
+			key, err := signing.NewKey(signer, cert, "")
 			if err != nil {
 				return err
 			}
@@ -61,7 +62,7 @@ func jwksCommand() *cli.Command {
 			}
 			enc := json.NewEncoder(c.App.Writer)
 			enc.SetIndent("", "  ")
-			return enc.Encode(bridge.JWKS(keys))
+			return enc.Encode(signing.JWKS(keys))
 		},
 	}
 }
@@ -110,11 +111,11 @@ func registryConfigCommand() *cli.Command {
 				bundle, note = missingFile(cfg, "bundle.pem", "registry-config --bundle")
 			}
 			if jwksFile != "" {
-				b, _ := json.MarshalIndent(bridge.JWKS(keys), "", "  ")
+				b, _ := json.MarshalIndent(signing.JWKS(keys), "", "  ")
 				if err := os.WriteFile(jwksFile, b, 0o644); err != nil {
 					return err
 				}
-			} else if svc.WithDefaults().Header == bridge.HeaderKID {
+			} else if svc.WithDefaults().Header == signing.HeaderKID {
 				jwksFile, note = missingFile(cfg, "jwks.json", "registry-config --jwks")
 			}
 			for _, w := range realmWarnings(cfg.realm()) {
@@ -149,7 +150,7 @@ func pickService(cfg *Config, name string) (*bridge.Service, error) {
 	return nil, fmt.Errorf("--service %q: configured services are %s", name, strings.Join(names, ", "))
 }
 
-func writeBundle(path string, keys []*bridge.Key) error {
+func writeBundle(path string, keys []*signing.Key) error {
 	var b strings.Builder
 	for _, k := range keys {
 		if k.Certificate == nil {
@@ -167,7 +168,7 @@ func registryStanza(cfg *Config, svc *bridge.Service, bundle, jwksFile string) s
 	var b strings.Builder
 	b.WriteString("auth:\n  token:\n")
 	fmt.Fprintf(&b, "    realm: %s\n    service: %s\n    issuer: %s\n", cfg.realm(), s.Name, s.Issuer)
-	if s.Header == bridge.HeaderKID {
+	if s.Header == signing.HeaderKID {
 		fmt.Fprintf(&b, "    jwks: %s\n", jwksFile)
 		b.WriteString("    # 3.x needs rootcertbundle unset (empty) when only jwks is used\n")
 	} else {

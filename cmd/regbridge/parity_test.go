@@ -15,7 +15,7 @@ import (
 	"github.com/go-jose/go-jose/v4"
 	"golang.org/x/crypto/bcrypt"
 
-	"github.com/regbridge/regbridge/bridge"
+	"github.com/regbridge/regbridge/bridge/signing"
 )
 
 func bcryptHash(t *testing.T, pw string) string {
@@ -29,11 +29,11 @@ func bcryptHash(t *testing.T, pw string) string {
 
 func TestCheckRefusesEveryConfigurationServeRefuses(t *testing.T) {
 	dir := t.TempDir()
-	signer, cert, err := bridge.GenerateKey(jose.RS256, "test", 24*time.Hour, time.Now(), nil)
+	signer, cert, err := signing.GenerateKey(jose.RS256, "test", 24*time.Hour, time.Now(), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := bridge.WriteKeyFiles(filepath.Join(dir, "key.pem"), filepath.Join(dir, "cert.pem"), signer, cert); err != nil {
+	if err := signing.WriteKeyFiles(filepath.Join(dir, "key.pem"), filepath.Join(dir, "cert.pem"), signer, cert); err != nil {
 		t.Fatal(err)
 	}
 	os.WriteFile(filepath.Join(dir, "policy.yaml"), []byte("version: 1\nrules:\n  - {id: pub, who: anyone, grant: [{repository: \"public/**\", actions: [pull]}]}\n"), 0o600)

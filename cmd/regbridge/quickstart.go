@@ -15,6 +15,7 @@ import (
 
 	"github.com/regbridge/regbridge/acl"
 	"github.com/regbridge/regbridge/bridge"
+	"github.com/regbridge/regbridge/bridge/signing"
 	"github.com/regbridge/regbridge/providers"
 )
 
@@ -34,11 +35,11 @@ func quickStartConfig(c *cli.Context, env map[string]string, out io.Writer) (*Co
 	}
 	keyPath, certPath := filepath.Join(dir, "signing-key.pem"), filepath.Join(dir, "signing-cert.pem")
 	if _, err := os.Stat(keyPath); errors.Is(err, fs.ErrNotExist) {
-		signer, cert, err := bridge.GenerateKey(jose.ES256, "regbridge quick-start", 5*365*24*time.Hour, time.Now(), nil)
+		signer, cert, err := signing.GenerateKey(jose.ES256, "regbridge quick-start", 5*365*24*time.Hour, time.Now(), nil)
 		if err != nil {
 			return nil, err
 		}
-		if err := bridge.WriteKeyFiles(keyPath, certPath, signer, cert); err != nil {
+		if err := signing.WriteKeyFiles(keyPath, certPath, signer, cert); err != nil {
 			return nil, err
 		}
 		fmt.Fprintf(out, "created signing key %s and certificate %s\n", keyPath, certPath)

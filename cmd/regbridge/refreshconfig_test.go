@@ -10,6 +10,7 @@ import (
 	"github.com/go-jose/go-jose/v4"
 
 	"github.com/regbridge/regbridge/bridge"
+	"github.com/regbridge/regbridge/bridge/signing"
 	"github.com/regbridge/regbridge/providers"
 )
 
@@ -18,11 +19,11 @@ import (
 func refreshConfig(t *testing.T, providersYAML string) (*built, error) {
 	t.Helper()
 	dir := t.TempDir()
-	signer, cert, err := bridge.GenerateKey(jose.ES256, "t", time.Hour, time.Now(), nil)
+	signer, cert, err := signing.GenerateKey(jose.ES256, "t", time.Hour, time.Now(), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := bridge.WriteKeyFiles(filepath.Join(dir, "k.pem"), filepath.Join(dir, "c.pem"), signer, cert); err != nil {
+	if err := signing.WriteKeyFiles(filepath.Join(dir, "k.pem"), filepath.Join(dir, "c.pem"), signer, cert); err != nil {
 		t.Fatal(err)
 	}
 	os.WriteFile(filepath.Join(dir, "htpasswd"), nil, 0o600)

@@ -14,6 +14,7 @@ import (
 
 	"github.com/regbridge/regbridge/acl"
 	"github.com/regbridge/regbridge/bridge"
+	"github.com/regbridge/regbridge/bridge/signing"
 	"github.com/regbridge/regbridge/providers"
 	"github.com/regbridge/regbridge/providers/authority"
 	"github.com/regbridge/regbridge/providers/gitea"
@@ -76,7 +77,7 @@ func indent(err error) error {
 // built is everything a configuration turns into.
 type built struct {
 	cfg       *Config
-	keys      []*bridge.Key
+	keys      []*signing.Key
 	providers []*bridge.Registered
 	facts     map[string]providers.PolicyFacts
 	policy    *acl.Policy
@@ -170,11 +171,11 @@ func providerIDRE(s string) bool {
 }
 
 // loadKeys reads every configured key.
-func loadKeys(cfg *Config) ([]*bridge.Key, error) {
-	var keys []*bridge.Key
+func loadKeys(cfg *Config) ([]*signing.Key, error) {
+	var keys []*signing.Key
 	var p []string
 	for i, k := range cfg.Keys {
-		key, err := bridge.LoadKey(k.PrivateKey, k.Certificate, jose.SignatureAlgorithm(k.Algorithm))
+		key, err := signing.LoadKey(k.PrivateKey, k.Certificate, jose.SignatureAlgorithm(k.Algorithm))
 		if err != nil {
 			if m := cfg.missingKeyProblem(i); m != "" {
 				p = append(p, m)

@@ -1,4 +1,4 @@
-package bridge
+package signing
 
 import (
 	"crypto"
@@ -40,7 +40,7 @@ type Key struct {
 func LibtrustKeyID(pub crypto.PublicKey) (string, error) {
 	der, err := x509.MarshalPKIXPublicKey(pub)
 	if err != nil {
-		return "", fmt.Errorf("bridge: key id: %w", err)
+		return "", fmt.Errorf("signing: key id: %w", err)
 	}
 	sum := sha256.Sum256(der)
 	s := strings.TrimRight(base32.StdEncoding.EncodeToString(sum[:30]), "=")
@@ -110,27 +110,27 @@ func V3OnlyAlgorithm(alg jose.SignatureAlgorithm) bool {
 func LoadKey(keyPath, certPath string, alg jose.SignatureAlgorithm) (*Key, error) {
 	raw, err := os.ReadFile(keyPath)
 	if err != nil {
-		return nil, fmt.Errorf("bridge: read private key: %w", err)
+		return nil, fmt.Errorf("signing: read private key: %w", err)
 	}
 	signer, err := ParsePrivateKey(raw)
 	if err != nil {
-		return nil, fmt.Errorf("bridge: %s: %w", keyPath, err)
+		return nil, fmt.Errorf("signing: %s: %w", keyPath, err)
 	}
 	k := &Key{Signer: signer, Source: keyPath}
 	if certPath != "" {
 		raw, err := os.ReadFile(certPath)
 		if err != nil {
-			return nil, fmt.Errorf("bridge: read certificate: %w", err)
+			return nil, fmt.Errorf("signing: read certificate: %w", err)
 		}
 		if k.Certificate, err = ParseCertificate(raw); err != nil {
-			return nil, fmt.Errorf("bridge: %s: %w", certPath, err)
+			return nil, fmt.Errorf("signing: %s: %w", certPath, err)
 		}
 		if !publicKeysEqual(k.Certificate.PublicKey, signer.Public()) {
-			return nil, fmt.Errorf("bridge: %s does not certify the key in %s", certPath, keyPath)
+			return nil, fmt.Errorf("signing: %s does not certify the key in %s", certPath, keyPath)
 		}
 	}
 	if err := k.init(alg); err != nil {
-		return nil, fmt.Errorf("bridge: %s: %w", keyPath, err)
+		return nil, fmt.Errorf("signing: %s: %w", keyPath, err)
 	}
 	return k, nil
 }
@@ -139,7 +139,7 @@ func LoadKey(keyPath, certPath string, alg jose.SignatureAlgorithm) (*Key, error
 func NewKey(signer crypto.Signer, cert *x509.Certificate, alg jose.SignatureAlgorithm) (*Key, error) {
 	k := &Key{Signer: signer, Certificate: cert}
 	if err := k.init(alg); err != nil {
-		return nil, fmt.Errorf("bridge: %w", err)
+		return nil, fmt.Errorf("signing: %w", err)
 	}
 	return k, nil
 }

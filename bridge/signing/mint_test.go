@@ -1,4 +1,4 @@
-package bridge
+package signing
 
 import (
 	"bytes"
@@ -15,8 +15,6 @@ import (
 	"time"
 
 	"github.com/go-jose/go-jose/v4"
-
-	"github.com/regbridge/regbridge/acl"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files")
@@ -53,8 +51,8 @@ func fixedKey(t *testing.T) *Key {
 
 func TestMintGoldenHeaderAndClaims(t *testing.T) {
 	key := fixedKey(t)
-	svc := &Service{Name: "registry.example.com", Issuer: "regbridge"}
-	granted := []acl.Scope{
+	reg := Registry{Service: "registry.example.com", Issuer: "regbridge"}
+	access := []AccessEntry{
 		{Type: "repository", Name: "org/app", Actions: []string{"pull", "push"}},
 		{Type: "registry", Name: "catalog", Actions: []string{"*"}},
 	}
@@ -65,7 +63,7 @@ func TestMintGoldenHeaderAndClaims(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			tok, _, err := m.Mint(svc, "alice", granted, now, 5*time.Minute)
+			tok, _, err := m.Mint(reg, "alice", access, now, 5*time.Minute)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -124,38 +122,5 @@ func TestKeyRefusesWeakRSAAndMismatchedAlgorithms(t *testing.T) {
 	ec := fixedKey(t)
 	if _, err := NewKey(ec.Signer, nil, jose.RS256); err == nil {
 		t.Error("RS256 on an EC key was accepted")
-	}
-}
-
-func TestV3OnlyKeysAreRefusedForServicesThat28MustAccept(t *testing.T) {
-	big, err := rsa.GenerateKey(newSeqReader(), 2048)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cert, _ := selfSigned(big)
-	k, err := NewKey(big, cert, jose.PS256)
-	if err != nil {
-		t.Fatal(err)
-	}
-	base := StateConfig{Keys: []*Key{k}, Policy: acl.QuickStart(), Cache: NewCredentialCache(CacheConfig{}.WithDefaults(), time.Now)}
-	base.Services = []Service{{Name: "r", Issuer: "i"}}
-	if _, err := NewState(base); err == nil || !strings.Contains(err.Error(), "distribution 2.8 refuses") {
-		t.Errorf("PS256 for a 2.8 service: %v", err)
-	}
-	base.Services = []Service{{Name: "r", Issuer: "i", Registry: "v3"}}
-	if _, err := NewState(base); err != nil {
-		t.Errorf("PS256 for a v3 service: %v", err)
-	}
-}
-
-func TestJWKSPublishesEveryKeyWithItsKid(t *testing.T) {
-	e := newTestEnv(t, testPolicy)
-	r := httptestGet(e.srv, "/.well-known/jwks.json")
-	var set jose.JSONWebKeySet
-	if err := json.Unmarshal(r.Body.Bytes(), &set); err != nil {
-		t.Fatal(err)
-	}
-	if len(set.Keys) != 1 || set.Keys[0].KeyID != e.key.KeyID || !set.Keys[0].IsPublic() {
-		t.Fatalf("jwks %s", r.Body)
 	}
 }

@@ -1,4 +1,4 @@
-package bridge
+package signing
 
 import (
 	"crypto"
@@ -34,14 +34,14 @@ func GenerateKey(alg jose.SignatureAlgorithm, commonName string, validity time.D
 	case jose.RS256:
 		signer, err = rsa.GenerateKey(random, 3072)
 	default:
-		return nil, nil, fmt.Errorf("bridge: keygen: algorithm %s is not offered (use ES256 or RS256)", alg)
+		return nil, nil, fmt.Errorf("signing: keygen: algorithm %s is not offered (use ES256 or RS256)", alg)
 	}
 	if err != nil {
-		return nil, nil, fmt.Errorf("bridge: keygen: %w", err)
+		return nil, nil, fmt.Errorf("signing: keygen: %w", err)
 	}
 	serial, err := rand.Int(random, new(big.Int).Lsh(big.NewInt(1), 127))
 	if err != nil {
-		return nil, nil, fmt.Errorf("bridge: keygen: %w", err)
+		return nil, nil, fmt.Errorf("signing: keygen: %w", err)
 	}
 	tmpl := &x509.Certificate{
 		SerialNumber:          serial,
@@ -53,11 +53,11 @@ func GenerateKey(alg jose.SignatureAlgorithm, commonName string, validity time.D
 	}
 	der, err := x509.CreateCertificate(random, tmpl, tmpl, signer.Public(), signer)
 	if err != nil {
-		return nil, nil, fmt.Errorf("bridge: keygen: certificate: %w", err)
+		return nil, nil, fmt.Errorf("signing: keygen: certificate: %w", err)
 	}
 	cert, err := x509.ParseCertificate(der)
 	if err != nil {
-		return nil, nil, fmt.Errorf("bridge: keygen: %w", err)
+		return nil, nil, fmt.Errorf("signing: keygen: %w", err)
 	}
 	return signer, cert, nil
 }
@@ -68,27 +68,27 @@ func GenerateKey(alg jose.SignatureAlgorithm, commonName string, validity time.D
 func WriteKeyFiles(keyPath, certPath string, signer crypto.Signer, cert *x509.Certificate) error {
 	der, err := x509.MarshalPKCS8PrivateKey(signer)
 	if err != nil {
-		return fmt.Errorf("bridge: write key: %w", err)
+		return fmt.Errorf("signing: write key: %w", err)
 	}
 	for _, p := range []string{keyPath, certPath} {
 		if err := os.MkdirAll(filepath.Dir(p), 0o700); err != nil {
-			return fmt.Errorf("bridge: write key: %w", err)
+			return fmt.Errorf("signing: write key: %w", err)
 		}
 	}
 	f, err := os.OpenFile(keyPath, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
 	if err != nil {
-		return fmt.Errorf("bridge: write key: %w", err)
+		return fmt.Errorf("signing: write key: %w", err)
 	}
 	if err := pem.Encode(f, &pem.Block{Type: "PRIVATE KEY", Bytes: der}); err != nil {
 		f.Close()
-		return fmt.Errorf("bridge: write key: %w", err)
+		return fmt.Errorf("signing: write key: %w", err)
 	}
 	if err := f.Close(); err != nil {
-		return fmt.Errorf("bridge: write key: %w", err)
+		return fmt.Errorf("signing: write key: %w", err)
 	}
 	certPEM := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: cert.Raw})
 	if err := os.WriteFile(certPath, certPEM, 0o644); err != nil {
-		return fmt.Errorf("bridge: write certificate: %w", err)
+		return fmt.Errorf("signing: write certificate: %w", err)
 	}
 	return nil
 }

@@ -1,4 +1,4 @@
-package bridge
+package signing
 
 import (
 	"crypto"
@@ -8,6 +8,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 
 	"github.com/go-jose/go-jose/v4"
@@ -15,11 +16,15 @@ import (
 	"golang.org/x/crypto/cryptobyte/asn1"
 )
 
-// compactSigner produces the same compact JWS as go-jose's signer for one
-// key and header form, with the protected header encoded once instead of
-// per token: the header (with the x5c certificate) is most of the bytes a
-// token carries, and re-encoding it dominated the cost of a token besides
-// the signature itself.
+// compactSigner is the one JWS signing path of regbridge: it produces the
+// compact JWS go-jose's signer would for one key and header form (the tests
+// verify every algorithm with go-jose), with the protected header encoded
+// once at construction instead of per token. The header, with the x5c
+// certificate, is most of the bytes of a token, and go-jose re-encodes it
+// on every Sign: BenchmarkMint against BenchmarkMintGoJose (ES256, x5c) is
+// about 9.6 kB and 68 allocations a token against 18.7 kB and 143, and
+// roughly half the time besides the signature itself. Verification stays
+// with go-jose.
 type compactSigner struct {
 	header string // base64url of the protected header, with the trailing '.'
 	signer crypto.Signer
@@ -29,8 +34,9 @@ type compactSigner struct {
 	random io.Reader
 }
 
-// newCompactSigner returns nil when key's algorithm is not one it signs.
-func newCompactSigner(key *Key, mode HeaderMode, random io.Reader) *compactSigner {
+// newCompactSigner prepares the header of key in mode; the certificate must
+// be set for HeaderX5C.
+func newCompactSigner(key *Key, mode HeaderMode, random io.Reader) (*compactSigner, error) {
 	c := &compactSigner{signer: key.Signer, random: random}
 	switch key.Algorithm {
 	case jose.ES256:
@@ -49,18 +55,18 @@ func newCompactSigner(key *Key, mode HeaderMode, random io.Reader) *compactSigne
 		c.hash = map[jose.SignatureAlgorithm]crypto.Hash{jose.PS256: crypto.SHA256, jose.PS384: crypto.SHA384, jose.PS512: crypto.SHA512}[key.Algorithm]
 		c.opts = &rsa.PSSOptions{SaltLength: rsa.PSSSaltLengthEqualsHash, Hash: c.hash}
 	case jose.EdDSA:
-		if _, ok := key.Signer.(ed25519.PrivateKey); !ok {
-			return nil
+		if _, ok := key.Signer.Public().(ed25519.PublicKey); !ok {
+			return nil, fmt.Errorf("algorithm EdDSA needs an Ed25519 key, not %T", key.Signer.Public())
 		}
 		c.opts = crypto.Hash(0)
 	default:
-		return nil
+		return nil, fmt.Errorf("algorithm %q is not one regbridge signs with", key.Algorithm)
 	}
 	if c.opts == nil {
 		c.opts = c.hash
 	}
-	if _, ok := key.Signer.(*ecdsa.PrivateKey); ok != (c.ecSize > 0) {
-		return nil
+	if _, ok := key.Signer.Public().(*ecdsa.PublicKey); ok != (c.ecSize > 0) {
+		return nil, fmt.Errorf("algorithm %s does not fit a %T key", key.Algorithm, key.Signer.Public())
 	}
 	h := map[string]any{"alg": string(key.Algorithm), "kid": key.KeyID, "typ": "JWT"}
 	if mode == HeaderX5C {
@@ -68,10 +74,10 @@ func newCompactSigner(key *Key, mode HeaderMode, random io.Reader) *compactSigne
 	}
 	raw, err := json.Marshal(h)
 	if err != nil {
-		return nil
+		return nil, err
 	}
 	c.header = base64.RawURLEncoding.EncodeToString(raw) + "."
-	return c
+	return c, nil
 }
 
 // sign returns header.payload.signature for payload.

@@ -1,17 +1,12 @@
-package bridge
+package signing
 
 import (
 	"crypto/rand"
-	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io"
 	"time"
-
-	"github.com/go-jose/go-jose/v4"
-
-	"github.com/regbridge/regbridge/acl"
 )
 
 // HeaderMode is the JWS header form a registry accepts.
@@ -46,25 +41,12 @@ type AccessEntry struct {
 	Actions []string `json:"actions"`
 }
 
-// accessEntries converts granted scopes to claim entries; never nil, so the
-// claim is always a JSON array.
-func accessEntries(granted []acl.Scope) []AccessEntry {
-	out := make([]AccessEntry, 0, len(granted))
-	for _, s := range granted {
-		out = append(out, AccessEntry{Type: s.Type, Name: s.Name, Actions: s.Actions})
-	}
-	return out
-}
-
 // Minter signs registry tokens with one key in one header form. It is safe
 // for concurrent use.
 type Minter struct {
-	key    *Key
-	mode   HeaderMode
-	signer jose.Signer
-	random io.Reader
-	// compact signs with the header encoded once at construction; nil for
-	// algorithms it does not cover (go-jose signs those).
+	key     *Key
+	mode    HeaderMode
+	random  io.Reader
 	compact *compactSigner
 }
 
@@ -74,25 +56,21 @@ func NewMinter(key *Key, mode HeaderMode, random io.Reader) (*Minter, error) {
 	if random == nil {
 		random = rand.Reader
 	}
-	opts := (&jose.SignerOptions{}).WithType("JWT").WithHeader("kid", key.KeyID)
 	switch mode {
 	case HeaderX5C, "":
 		if key.Certificate == nil {
-			return nil, fmt.Errorf("bridge: header x5c needs a certificate for key %s", key.Source)
+			return nil, fmt.Errorf("signing: header x5c needs a certificate for key %s", key.Source)
 		}
-		opts = opts.WithHeader("x5c", []string{base64.StdEncoding.EncodeToString(key.Certificate.Raw)})
 		mode = HeaderX5C
 	case HeaderKID:
 	default:
-		return nil, fmt.Errorf("bridge: unknown header mode %q (want x5c or kid)", mode)
+		return nil, fmt.Errorf("signing: unknown header mode %q (want x5c or kid)", mode)
 	}
-	signer, err := jose.NewSigner(jose.SigningKey{Algorithm: key.Algorithm, Key: key.Signer}, opts)
+	compact, err := newCompactSigner(key, mode, random)
 	if err != nil {
-		return nil, fmt.Errorf("bridge: signer: %w", err)
+		return nil, fmt.Errorf("signing: signer: %w", err)
 	}
-	m := &Minter{key: key, mode: mode, signer: signer, random: random}
-	m.compact = newCompactSigner(key, mode, random)
-	return m, nil
+	return &Minter{key: key, mode: mode, random: random, compact: compact}, nil
 }
 
 // Key returns the signing key.
@@ -102,7 +80,7 @@ func (m *Minter) Key() *Key { return m.key }
 func (m *Minter) NewID() (string, error) {
 	var b [16]byte
 	if _, err := io.ReadFull(m.random, b[:]); err != nil {
-		return "", fmt.Errorf("bridge: token id: %w", err)
+		return "", fmt.Errorf("signing: token id: %w", err)
 	}
 	return hex.EncodeToString(b[:]), nil
 }
@@ -111,38 +89,42 @@ func (m *Minter) NewID() (string, error) {
 func (m *Minter) Sign(c *Claims) (string, error) {
 	payload, err := json.Marshal(c)
 	if err != nil {
-		return "", fmt.Errorf("bridge: marshal claims: %w", err)
+		return "", fmt.Errorf("signing: marshal claims: %w", err)
 	}
-	if m.compact != nil {
-		tok, err := m.compact.sign(payload)
-		if err != nil {
-			return "", fmt.Errorf("bridge: sign: %w", err)
-		}
-		return tok, nil
-	}
-	jws, err := m.signer.Sign(payload)
+	tok, err := m.compact.sign(payload)
 	if err != nil {
-		return "", fmt.Errorf("bridge: sign: %w", err)
+		return "", fmt.Errorf("signing: sign: %w", err)
 	}
-	return jws.CompactSerialize()
+	return tok, nil
 }
 
-// Mint builds and signs a token for subject with granted access, valid from
-// now for ttl, with audience and issuer from the service configuration.
-func (m *Minter) Mint(svc *Service, subject string, granted []acl.Scope, now time.Time, ttl time.Duration) (string, *Claims, error) {
+// Registry names the registry a token is for: its `iss` and `aud`.
+type Registry struct {
+	// Issuer is the registry's auth.token.issuer.
+	Issuer string
+	// Service is the registry's auth.token.service.
+	Service string
+}
+
+// Mint builds and signs a token for subject with access (nil is sent as an
+// empty array), valid from now for ttl, for the registry reg names.
+func (m *Minter) Mint(reg Registry, subject string, access []AccessEntry, now time.Time, ttl time.Duration) (string, *Claims, error) {
 	id, err := m.NewID()
 	if err != nil {
 		return "", nil, err
 	}
+	if access == nil {
+		access = []AccessEntry{}
+	}
 	c := &Claims{
-		Issuer:    svc.Issuer,
+		Issuer:    reg.Issuer,
 		Subject:   subject,
-		Audience:  svc.Name,
+		Audience:  reg.Service,
 		IssuedAt:  now.Unix(),
 		NotBefore: now.Unix(),
 		Expiry:    now.Add(ttl).Unix(),
 		ID:        id,
-		Access:    accessEntries(granted),
+		Access:    access,
 	}
 	tok, err := m.Sign(c)
 	return tok, c, err
