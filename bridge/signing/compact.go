@@ -34,10 +34,10 @@ type compactSigner struct {
 	// (nil when the hash cannot be cloned, or for EdDSA).
 	headerHash hash.Cloner
 	signer     crypto.Signer
-	hash   crypto.Hash
-	opts   crypto.SignerOpts
-	ecSize int // bytes per ECDSA coordinate; 0 for other keys
-	random io.Reader
+	hash       crypto.Hash
+	opts       crypto.SignerOpts
+	ecSize     int // bytes per ECDSA coordinate; 0 for other keys
+	random     io.Reader
 }
 
 // newCompactSigner prepares the header of key in mode; the certificate must
