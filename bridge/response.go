@@ -30,11 +30,11 @@ func appendTokenResponse(b []byte, r *tokenResponse, accessOnly bool) []byte {
 	b = append(b, '{')
 	if !accessOnly {
 		b = append(b, `"token":`...)
-		b = appendJSONString(b, r.Token)
+		b = appendToken(b, r.Token)
 		b = append(b, ',')
 	}
 	b = append(b, `"access_token":`...)
-	b = appendJSONString(b, r.AccessToken)
+	b = appendToken(b, r.AccessToken)
 	b = append(b, `,"expires_in":`...)
 	b = strconv.AppendInt(b, int64(r.ExpiresIn), 10)
 	b = append(b, `,"issued_at":`...)
@@ -50,6 +50,36 @@ func appendTokenResponse(b []byte, r *tokenResponse, accessOnly bool) []byte {
 	}
 	return append(b, '}')
 }
+
+// appendToken appends a compact JWS as a JSON string. Base64url and dots
+// need no escaping; checking that with one table lookup per byte is
+// cheaper than appendJSONString's comparisons over both 2 KB copies.
+func appendToken(b []byte, tok string) []byte {
+	if base64URLAndDots(tok) {
+		b = append(b, '"')
+		b = append(b, tok...)
+		return append(b, '"')
+	}
+	return appendJSONString(b, tok)
+}
+
+// base64URLAndDots reports whether s holds only base64url letters and dots.
+func base64URLAndDots(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if !jwsByte[s[i]] {
+			return false
+		}
+	}
+	return true
+}
+
+// jwsByte marks the bytes of a compact JWS.
+var jwsByte = func() (t [256]bool) {
+	for _, c := range "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_." {
+		t[c] = true
+	}
+	return t
+}()
 
 // appendJSONString appends s as a JSON string the way encoding/json does:
 // directly when every byte is printable ASCII that json.Marshal leaves as

@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"syscall"
 	"time"
@@ -29,7 +30,11 @@ func serveFloor(ctx context.Context, addr, bodyFile string) error {
 	}
 	length := []string{strconv.Itoa(len(body))}
 	contentType, noStore := []string{"application/json"}, []string{"no-store"}
-	h := http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/metrics" {
+			writeRuntimeMetrics(w)
+			return
+		}
 		hd := w.Header()
 		hd["Content-Type"], hd["Cache-Control"], hd["Content-Length"] = contentType, noStore, length
 		w.Write(body)
@@ -90,4 +95,13 @@ func spawnFloor(ctx context.Context, tmp string, body []byte) (*server, error) {
 	}
 	s.Startup = time.Since(start)
 	return s, nil
+}
+
+// writeRuntimeMetrics answers the runtime counters the bench reads from a
+// regbridge's /metrics, under the same names.
+func writeRuntimeMetrics(w http.ResponseWriter) {
+	var m runtime.MemStats
+	runtime.ReadMemStats(&m)
+	fmt.Fprintf(w, "go_memstats_mallocs_total %d\ngo_memstats_alloc_bytes_total %d\ngo_gc_duration_seconds_count %d\n",
+		m.Mallocs, m.TotalAlloc, m.NumGC)
 }

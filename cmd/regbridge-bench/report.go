@@ -59,6 +59,9 @@ type Result struct {
 	// Server CPU (user+system, all threads) during the measured run.
 	ServerCPUSeconds float64 `json:"server_cpu_s"`
 	CPUPerTokenUS    float64 `json:"server_cpu_per_token_us"`
+	// RunQueueWaitUS is how long the server's threads waited for a CPU
+	// while runnable, per token.
+	RunQueueWaitUS float64 `json:"server_run_queue_wait_per_token_us"`
 	// The raw cost of one signature with the server's algorithm, measured
 	// in this run, and CPUPerTokenUS divided by it.
 	SigAlg   string  `json:"signature_alg"`
@@ -124,8 +127,8 @@ func Table(rep Report) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "%d CPUs, %s/%s, %s; %s driver, %.0f s per scenario, load generator on the same machine; load average before %s, after %s\n\n",
 		rep.Machine.CPUs, rep.Machine.GOOS, rep.Machine.GOARCH, rep.Machine.Go, rep.Driver, rep.Duration, rep.Load, rep.LoadAfter)
-	b.WriteString("| scenario | conns | tokens/s | p50 ms | p99 ms | p99/p50 | server CPU µs/token | signature µs | CPU ÷ signature | CPU ÷ (floor + ES256) | allocs/req | bytes/req | body bytes | errors |\n")
-	b.WriteString("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n")
+	b.WriteString("| scenario | conns | tokens/s | p50 ms | p99 ms | p99/p50 | server CPU µs/token | signature µs | CPU ÷ signature | CPU ÷ (floor + ES256) | allocs/req | bytes/req | GCs/s | run-queue wait µs/token | body bytes | errors |\n")
+	b.WriteString("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n")
 	for _, r := range rep.Results {
 		sig, ratio, budget := "—", "—", "—"
 		if r.SigCPUUS > 0 {
@@ -141,9 +144,9 @@ func Table(rep Report) string {
 		if r.P50MS > 0 {
 			tail = r.P99MS / r.P50MS
 		}
-		fmt.Fprintf(&b, "| %s | %d | %.0f | %.2f | %.2f | %.1f | %.1f | %s | %s | %s | %.0f | %.0f | %d | %d |\n",
+		fmt.Fprintf(&b, "| %s | %d | %.0f | %.2f | %.2f | %.1f | %.1f | %s | %s | %s | %.0f | %.0f | %.1f | %.1f | %d | %d |\n",
 			r.Scenario, r.Workers, r.TokensPerSec, r.P50MS, r.P99MS, tail, r.CPUPerTokenUS, sig, ratio, budget,
-			r.AllocsPerToken, r.AllocBytesPerToken, r.BodyBytes, r.Errors)
+			r.AllocsPerToken, r.AllocBytesPerToken, r.GCPerSec, r.RunQueueWaitUS, r.BodyBytes, r.Errors)
 	}
 	return b.String()
 }

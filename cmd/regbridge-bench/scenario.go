@@ -177,7 +177,7 @@ func oneToken(url, service string) ([]byte, error) {
 
 // counters are the server's CPU time and Go runtime counters at one moment.
 type counters struct {
-	cpu                    time.Duration
+	cpu, runWait           time.Duration
 	mallocs, bytes, gcs    float64
 	haveCPU, haveGoMetrics bool
 }
@@ -188,6 +188,7 @@ func readCounters(tg *target) counters {
 		var err error
 		c.cpu, err = procCPU(tg.pid)
 		c.haveCPU = err == nil
+		c.runWait, _ = runQueueWait(tg.pid)
 	}
 	if m, err := goMetrics(tg.base); err == nil {
 		c.mallocs, c.bytes, c.gcs, c.haveGoMetrics = m["go_memstats_mallocs_total"], m["go_memstats_alloc_bytes_total"], m["go_gc_duration_seconds_count"], true
@@ -203,6 +204,7 @@ func (r *Result) counters(b, a counters) {
 		if r.SigCPUUS > 0 {
 			r.Ratio = r.CPUPerTokenUS / r.SigCPUUS
 		}
+		r.RunQueueWaitUS = us(a.runWait-b.runWait) / float64(r.Tokens)
 		if r.ES256SigUS > 0 {
 			r.ES256Ratio = r.CPUPerTokenUS / r.ES256SigUS
 		}
