@@ -9,8 +9,8 @@ import (
 	"net"
 	"net/http"
 	"net/http/pprof"
-	goruntime "runtime"
 	"os"
+	goruntime "runtime"
 	"strings"
 	"time"
 
