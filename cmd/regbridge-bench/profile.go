@@ -12,13 +12,14 @@ import (
 	"time"
 )
 
-// profiles fetches a CPU profile over most of a measured run and an
-// allocation and a mutex profile at its end from the server's admin
-// listener (observability.pprof), into dir.
+// profiles fetches a CPU profile over most of a measured run, a 2 s
+// execution trace from its second second (go tool trace -pprof=sched reads
+// the scheduler latency from it), and an allocation and a mutex profile at
+// its end from the server's admin listener (observability.pprof), into dir.
 type profiles struct {
 	dir, admin, name string
 	wg               sync.WaitGroup
-	err              error
+	err, traceErr    error
 }
 
 func startProfiles(ctx context.Context, dir, admin string, sc scenario, conns int, d time.Duration) *profiles {
@@ -33,6 +34,18 @@ func startProfiles(ctx context.Context, dir, admin string, sc scenario, conns in
 		defer p.wg.Done()
 		p.err = fetch(ctx, fmt.Sprintf("http://%s/debug/pprof/profile?seconds=%d", admin, secs), filepath.Join(dir, p.name+".cpu.pprof"))
 	}()
+	if d >= 4*time.Second {
+		p.wg.Add(1)
+		go func() {
+			defer p.wg.Done()
+			select {
+			case <-ctx.Done():
+				return
+			case <-time.After(time.Second):
+			}
+			p.traceErr = fetch(ctx, "http://"+admin+"/debug/pprof/trace?seconds=2", filepath.Join(dir, p.name+".trace"))
+		}()
+	}
 	return p
 }
 
@@ -44,6 +57,9 @@ func (p *profiles) finish() error {
 	p.wg.Wait()
 	if p.err != nil {
 		return p.err
+	}
+	if p.traceErr != nil {
+		return p.traceErr
 	}
 	ctx := context.Background()
 	if err := fetch(ctx, "http://"+p.admin+"/debug/pprof/allocs", filepath.Join(p.dir, p.name+".allocs.pprof")); err != nil {
