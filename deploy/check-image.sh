@@ -5,6 +5,9 @@
 set -euo pipefail
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 tag=localhost/regbridge:ci
+# vfs: the storage driver that works without overlay mounts (nested
+# containers, CI sandboxes).
+export STORAGE_DRIVER=vfs
 bash "$repo/deploy/build-image.sh" "$tag"
 # runc instead of crun (cgroups in hybrid mode) and explicit ulimits at or
 # below the host's hard limits: what these machines need for rootful podman.

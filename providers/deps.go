@@ -24,6 +24,12 @@ type Deps struct {
 	// providers of one configuration to those of the next; nil means every
 	// provider starts with no fetched keys.
 	KeySets KeySets
+	// KeyStateDir, when set, is where key sets keep the last keys fetched
+	// from each issuer, read back at start (state_dir).
+	KeyStateDir string
+	// MaxStaleKeys bounds the age of keys read back from KeyStateDir
+	// (max_stale_keys; zero means the adapter's default).
+	MaxStaleKeys time.Duration
 	// AllowInsecureHTTP permits plain-http upstreams on any host. Only tests
 	// and explicitly flagged local setups set it; loopback http is always
 	// allowed.

@@ -12,6 +12,7 @@
 //	regbridge-bench --spawn ./regbridge --suite                # the README table
 //	regbridge-bench --spawn ./regbridge --mix static --workers 64 --duration 10s
 //	regbridge-bench --url http://127.0.0.1:5001/token --pid 1234 --mix static --user u --password p
+//	regbridge-bench --spawn ./regbridge --soak --duration 10m      # one line a minute, four credential kinds
 //
 // Traffic goes only to the given URL; the run stops by itself.
 package main
@@ -46,8 +47,8 @@ func main() {
 type options struct {
 	url, spawn, mix, user, password, service, jsonOut, keyFile, alg, tmp string
 	pid, workers, requests, users, scopes, rules, bcryptCost, sigN       int
-	duration, warmup                                                     time.Duration
-	suite, smoke, reuse                                                  bool
+	duration, warmup, soakInterval                                       time.Duration
+	suite, smoke, reuse, soak                                            bool
 	// The wrk driver, the floor, and what the spawned server runs with.
 	driver, wrk, header, profileDir, serveFloor, floorBody string
 	threads                                                int
@@ -101,6 +102,8 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	fs.StringVar(&o.floorBody, "floor-body", "", "internal: the floor server's body file")
 	fs.IntVar(&o.sigN, "sig-n", 2000, "signatures per round of the raw signature cost")
 	fs.BoolVar(&o.suite, "suite", false, "run the README scenarios (needs --spawn)")
+	fs.BoolVar(&o.soak, "soak", false, "--spawn: four credential kinds at once (anonymous, cached static user, OIDC ID tokens from a fake issuer, a wrong-password spray) for --duration, one line per --soak-interval")
+	fs.DurationVar(&o.soakInterval, "soak-interval", time.Minute, "--soak: report interval")
 	fs.BoolVar(&o.smoke, "smoke", false, "short run for CI: 0.5 s per scenario, 8 workers, bcrypt cost 4")
 	fs.StringVar(&o.jsonOut, "json", "", "write the JSON report to this file (- for stdout instead of the table)")
 	fs.StringVar(&o.tmp, "tmp", os.TempDir(), "--spawn: directory for generated setups")
@@ -116,8 +119,11 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	if (o.url == "") == (o.spawn == "") {
 		return nil, errors.New("give exactly one of --url and --spawn")
 	}
-	if o.suite && o.spawn == "" {
-		return nil, errors.New("--suite needs --spawn")
+	if (o.suite || o.soak) && o.spawn == "" {
+		return nil, errors.New("--suite and --soak need --spawn")
+	}
+	if o.soak && (o.suite || o.soakInterval <= 0) {
+		return nil, errors.New("--soak runs alone, with a positive --soak-interval")
 	}
 	if o.smoke {
 		o.duration, o.warmup, o.workers, o.bcryptCost, o.sigN = time.Second, 100*time.Millisecond, 8, 4, 200
@@ -166,6 +172,9 @@ func run(args []string, stdout, stderr io.Writer) error {
 	defer stop()
 	if o.serveFloor != "" {
 		return serveFloor(ctx, o.serveFloor, o.floorBody)
+	}
+	if o.soak {
+		return soak(ctx, o, stdout)
 	}
 	list := []scenario{{Name: o.mix, Mix: o.mix, Users: o.users, Rules: o.rules, Reuse: o.reuse, Floor: o.floor}}
 	if o.floor {

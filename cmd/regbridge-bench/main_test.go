@@ -82,6 +82,8 @@ func TestFlagsRefuseAmbiguousTargets(t *testing.T) {
 		{"both url and spawn", []string{"--url", "http://127.0.0.1:1/token", "--spawn", "x"}},
 		{"a suite without spawn", []string{"--url", "http://127.0.0.1:1/token", "--suite"}},
 		{"zero workers", []string{"--spawn", "x", "--workers", "0"}},
+		{"a soak without spawn", []string{"--url", "http://127.0.0.1:1/token", "--soak"}},
+		{"a soak with the suite", []string{"--spawn", "x", "--soak", "--suite"}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -44,6 +44,11 @@ type serverSpec struct {
 	Header     string   // the service's header form: x5c (default) or kid
 	Env        []string // extra environment of the server (GOGC=…, GODEBUG=…)
 	Admin      bool     // an admin listener with pprof (AdminAddr)
+	// OIDCIssuer, when set, makes a soak setup: an oidc provider "ci" for
+	// this issuer besides the static users, info-level logs, and only
+	// settings every regbridge release reads, so that older binaries can
+	// be compared.
+	OIDCIssuer string
 }
 
 // server is a regbridge process started on loopback.
@@ -80,7 +85,11 @@ func spawn(ctx context.Context, binary, tmp string, spec serverSpec) (*server, e
 	if err := writeHtpasswd(filepath.Join(dir, "htpasswd"), spec.Users, spec.BcryptCost); err != nil {
 		return nil, err
 	}
-	if err := os.WriteFile(filepath.Join(dir, "policy.yaml"), []byte(benchPolicy(spec.Rules)), 0o644); err != nil {
+	policy := benchPolicy(spec.Rules)
+	if spec.OIDCIssuer != "" {
+		policy += soakRule
+	}
+	if err := os.WriteFile(filepath.Join(dir, "policy.yaml"), []byte(policy), 0o644); err != nil {
 		return nil, err
 	}
 	port, err := freePort()
@@ -96,7 +105,11 @@ func spawn(ctx context.Context, binary, tmp string, spec serverSpec) (*server, e
 		}
 		admin = fmt.Sprintf("127.0.0.1:%d", p)
 	}
-	if err := os.WriteFile(filepath.Join(dir, "regbridge.yaml"), []byte(benchConfig(addr, admin, spec)), 0o644); err != nil {
+	config := benchConfig(addr, admin, spec)
+	if spec.OIDCIssuer != "" {
+		config = soakConfig(addr, spec)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "regbridge.yaml"), []byte(config), 0o644); err != nil {
 		return nil, err
 	}
 	logf, err := os.Create(filepath.Join(dir, "server.log"))
@@ -121,6 +134,15 @@ func spawn(ctx context.Context, binary, tmp string, spec serverSpec) (*server, e
 	}
 	s.Startup = time.Since(start)
 	return s, nil
+}
+
+// LogBytes is the size of the server's log so far.
+func (s *server) LogBytes() int64 {
+	fi, err := s.log.Stat()
+	if err != nil {
+		return 0
+	}
+	return fi.Size()
 }
 
 // PID of the server process.
@@ -271,6 +293,32 @@ func benchKey(alg jose.SignatureAlgorithm) (crypto.Signer, *x509.Certificate, er
 	}
 	cert, err := x509.ParseCertificate(der)
 	return priv, cert, err
+}
+
+// soakRule lets the soak run's CI tokens pull and push bench/**.
+const soakRule = `  - id: bench-ci
+    who: [ci]
+    grant:
+      - {repository: "bench/**", actions: [pull, push]}
+`
+
+// soakConfig is the soak setup's configuration: static users and an oidc
+// provider, logs at the default level, no settings newer than the oldest
+// release compared.
+func soakConfig(addr string, spec serverSpec) string {
+	return fmt.Sprintf(`listen: %q
+public_url: "http://%s"
+services:
+  - {name: %s, issuer: %s}
+keys:
+  - {private_key: key.pem, certificate: cert.pem}
+providers:
+  - {id: users, type: static, htpasswd: htpasswd}
+  - {id: ci, type: oidc, issuer: %q, audiences: [%s]}
+policy: policy.yaml
+reload: {watch: false}
+cache: {size: 200000}
+`, addr, addr, benchService, benchIssuer, spec.OIDCIssuer, soakAudience)
 }
 
 func tail(s string, n int) string {

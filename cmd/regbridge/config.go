@@ -45,6 +45,10 @@ type Config struct {
 	Discovery bridge.Discovery `yaml:"discovery"`
 	// RateLimits bounds requests per client, credential and identity (off by default).
 	RateLimits bridge.RateLimitConfig `yaml:"rate_limits"`
+	// StateDir keeps the last fetched keys of each issuer across restarts
+	// (off when empty); MaxStaleKeys bounds their age (default 24h).
+	StateDir     string        `yaml:"state_dir"`
+	MaxStaleKeys time.Duration `yaml:"max_stale_keys"`
 
 	file  string
 	lines map[string]int
@@ -153,6 +157,7 @@ func (c *Config) resolvePaths(dir string) {
 	}
 	abs(&c.Policy)
 	abs(&c.DataDir)
+	abs(&c.StateDir)
 	for i := range c.Keys {
 		abs(&c.Keys[i].PrivateKey)
 		abs(&c.Keys[i].Certificate)
@@ -238,6 +243,7 @@ func (c *Config) validate(root *yaml.Node) error {
 	}
 	p = append(p, c.discoveryProblems()...)
 	p = append(p, c.rateLimitProblems()...)
+	p = append(p, c.keyStateProblems()...)
 	for _, e := range c.State.problems() {
 		p = append(p, c.at("state", "%s", e))
 	}

@@ -29,6 +29,9 @@ func newApp() *cli.App {
 		Name:    "regbridge",
 		Usage:   "token server for Docker/OCI registries",
 		Version: buildVersion(),
+		// Shell completion (regbridge completion bash|zsh|fish) asks the
+		// binary through the hidden --generate-bash-completion flag.
+		EnableBashCompletion: true,
 		Commands: []*cli.Command{
 			serveCommand(),
 			checkCommand(),
@@ -37,6 +40,8 @@ func newApp() *cli.App {
 			jwksCommand(),
 			registryConfigCommand(),
 			refreshCommand(),
+			initCommand(),
+			completionCommand(),
 			{
 				Name:  "version",
 				Usage: "print the version",

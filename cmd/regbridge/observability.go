@@ -42,6 +42,8 @@ type observability struct {
 	// adminOnly are handlers served on the admin listener only.
 	adminOnly map[string]http.Handler
 	refresh   *bridge.RefreshMetrics
+	// staleKeys is the stale_keys member of /readyz (nil without state_dir).
+	staleKeys func(context.Context) any
 }
 
 func newObservability(cfg *Config, log *slog.Logger) (*observability, error) {
@@ -215,6 +217,9 @@ func (o *observability) commitAudit() func(bridge.Event) error {
 
 // readyDetail adds the audit sink's status to the /readyz members in d.
 func (o *observability) readyDetail(d map[string]func(context.Context) any) map[string]func(context.Context) any {
+	if o.staleKeys != nil {
+		d["stale_keys"] = o.staleKeys
+	}
 	if o.audit != nil {
 		d["audit"] = func(context.Context) any { return o.audit.Status() }
 	}

@@ -61,6 +61,8 @@ func TestEveryTopLevelSettingEitherReloadsOrIsNamedAsNeedingARestart(t *testing.
 		switch v.Kind() {
 		case reflect.String:
 			v.SetString("x")
+		case reflect.Int64:
+			v.SetInt(7)
 		case reflect.Struct:
 			// Set the first settable scalar member.
 		members:

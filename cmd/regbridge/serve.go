@@ -100,7 +100,8 @@ func newRuntime(cfg *Config, env map[string]string, log *slog.Logger, now func()
 	}
 	rt.replay = replay
 	rt.keySets = providers.NewKeySetCache()
-	rt.deps = providers.Deps{Logger: log, Now: now, Replay: replay.store, KeySets: rt.keySets}
+	rt.deps = providers.Deps{Logger: log, Now: now, Replay: replay.store, KeySets: rt.keySets,
+		KeyStateDir: cfg.StateDir, MaxStaleKeys: cfg.MaxStaleKeys}
 	st, b, err := rt.buildState(cfg, nil)
 	if err != nil {
 		replay.close()
@@ -112,6 +113,7 @@ func newRuntime(cfg *Config, env map[string]string, log *slog.Logger, now func()
 		replay.close()
 		return nil, err
 	}
+	rt.obs.watchKeySets(cfg, rt.keySets, now)
 	abuse, err := newAbuseControl(cfg, replay, now, rt.obs)
 	if err != nil {
 		replay.close()

@@ -75,6 +75,8 @@ func New(id string, cfg Config, deps providers.Deps) (*Provider, error) {
 			AllowInsecureHTTP: insecure,
 			Logger:            p.log,
 			Shared:            deps.KeySets,
+			StateDir:          deps.KeyStateDir,
+			MaxStale:          deps.MaxStaleKeys,
 		})
 		if err != nil {
 			return nil, fmt.Errorf("authority: jwks: %w", err)

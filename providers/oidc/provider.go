@@ -77,6 +77,8 @@ func New(id string, cfg Config, deps providers.Deps) (*Provider, error) {
 		AllowInsecureHTTP: cfg.AllowInsecureHTTP || deps.AllowInsecureHTTP,
 		Logger:            deps.Logger,
 		Shared:            deps.KeySets,
+		StateDir:          deps.KeyStateDir,
+		MaxStale:          deps.MaxStaleKeys,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("oidc: jwks: %w", err)

@@ -331,6 +331,8 @@ type AuditEvent struct {
 	Outcome   string   `json:"outcome"`
 	Status    int      `json:"status"`
 	CacheHit  bool     `json:"cache_hit"`
+	Reason    string   `json:"reason"`
+	Refresh   string   `json:"refresh"`
 }
 
 // Audit returns the audit records regbridge has written to its log so far

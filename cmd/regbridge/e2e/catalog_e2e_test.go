@@ -14,7 +14,7 @@ import (
 // alice, bob, admin and an anonymous caller list and search, and each sees
 // exactly the repositories e2ePolicy gives it pull on.
 func TestTheCatalogAndSearchThroughNginxShowEachCallerWhatItMayPull(t *testing.T) {
-	for _, v := range []RegistryVersion{reg31Bundle, reg28Bundle} {
+	for _, v := range []RegistryVersion{reg31Bundle, reg30Bundle, reg28Bundle} {
 		t.Run(v.Label, func(t *testing.T) {
 			needTool(t, toolNginx)
 			needTool(t, toolCrane)

@@ -2,13 +2,16 @@
 // clients, all on loopback and without a container engine.
 //
 // The tests build the regbridge binary, start it and the registries as child
-// processes (Debian's distribution 2.8.2 and distribution v3.1.2, the latter
-// both with a certificate bundle and JWKS-only), and drive crane, oras, skopeo,
-// podman and the docker CLI (login only) against them.
+// processes (Debian's distribution 2.8.2, distribution v3.0.0 and v3.1.2, the
+// latter both with a certificate bundle and JWKS-only), and drive crane, oras,
+// skopeo, podman, buildah, regctl, helm v4, containerd's ctr (against a
+// containerd each ctr client starts under a temporary root) and the docker
+// CLI (login only) against them.
 //
 // They are skipped unless REGBRIDGE_E2E_TOOLS names the directory holding the
-// pinned Go tools (registry, crane, oras, zitadelop, hydra); docker-registry, skopeo, podman and
-// docker are looked up on PATH. REGBRIDGE_E2E_BIN tests a prebuilt regbridge
+// pinned Go tools (registry, registry-3.0.0, crane, oras, regctl, helm,
+// zitadelop, hydra); docker-registry, skopeo, podman, buildah, ctr,
+// containerd and docker are looked up on PATH. REGBRIDGE_E2E_BIN tests a prebuilt regbridge
 // binary instead of building the working tree's. With REGBRIDGE_E2E_REQUIRED=1 a missing tool fails the
 // run instead of skipping it. `.ci/install-tools` installs everything and
 // `.ci/run` runs the suite with both variables set.
@@ -43,10 +46,13 @@
 //     ID tokens (providers/oidc/oidctest) regbridge accepts.
 //   - refresh tokens (TestE2ERefreshTokensOutliveTheIDToken): the fake
 //     issuer of providers/oidc/oidctest mints ID tokens living 65 s; docker
-//     login stores the refresh token as identitytoken, and crane and oras
-//     push with it to 2.8.2 and 3.1.2 after the ID token expired; a bridge
-//     with refresh off refuses the same flow.
+//     login stores the refresh token as identitytoken, and crane, oras,
+//     regctl, buildah, helm and ctr push with it to 2.8.2, 3.0.0 and 3.1.2
+//     after the ID token expired; a bridge with refresh off refuses the same
+//     flow, and so does each client's own login. A recording proxy in front
+//     of /token shows each client's grant; the test logs the client matrix.
 //
-// zitadelop and hydra are looked up in REGBRIDGE_E2E_TOOLS and checked by
-// their embedded Go build information (module version, build tags).
+// zitadelop, hydra, regctl, helm and registry-3.0.0 are looked up in
+// REGBRIDGE_E2E_TOOLS and checked by their embedded Go build information
+// (module version, build tags).
 package e2e

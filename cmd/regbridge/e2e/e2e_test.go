@@ -26,11 +26,16 @@ func clientSuites() []clientSuite {
 		{toolOras, orasScenarios},
 		{toolPodman, podmanScenarios},
 		{toolDocker, dockerScenarios},
+		{toolBuildah, buildahScenarios},
+		{toolCtr, ctrScenarios},
+		{toolRegctl, regctlScenarios},
+		{toolHelm, helmScenarios},
 	}
 }
 
-// TestE2ERealClientsAgainstRealRegistries runs crane, skopeo, oras and the
-// docker CLI against distribution 2.8.2 and 3.1.2 (bundle and JWKS) that
+// TestE2ERealClientsAgainstRealRegistries runs crane, skopeo, oras, podman,
+// the docker CLI, buildah, containerd's ctr, regctl and helm against
+// distribution 2.8.2, 3.0.0 and 3.1.2 (bundle, and JWKS for 3.1.2) that
 // trust one regbridge.
 func TestE2ERealClientsAgainstRealRegistries(t *testing.T) {
 	needE2E(t)

@@ -36,7 +36,7 @@ type giteaWorld struct {
 // call however many token requests arrive at once.
 func TestE2EGitea(t *testing.T) {
 	needE2E(t)
-	for _, v := range []RegistryVersion{reg31Bundle, reg28Bundle} {
+	for _, v := range []RegistryVersion{reg31Bundle, reg30Bundle, reg28Bundle} {
 		t.Run(v.Label, func(t *testing.T) {
 			w := startGiteaWorld(t, v)
 			for _, sc := range giteaScenarios {

@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/url"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -32,9 +31,13 @@ rules:
 
 // TestE2ERefreshTokensOutliveTheIDToken is issue 17's acceptance: an ID
 // token living 65 s, docker login stores an identitytoken, and after the
-// ID token expired crane and oras push with it to distribution 2.8.2 and
-// 3.1.2; with refresh tokens off the same flow fails as before. The
-// refresh token is refused by the registry itself and as a password.
+// ID token expired crane, oras, regctl, buildah, skopeo, helm and ctr push
+// with it to distribution 2.8.2, 3.0.0 and 3.1.2; with refresh tokens off
+// the same flow fails as before, and so does the own login of regctl,
+// buildah and helm, which stores the ID token as a password. The refresh token is refused by the registry
+// itself and as a password. A proxy in front of /token records which grant
+// each client sent, and the audit log whether it redeemed a refresh token;
+// the test logs the resulting client matrix.
 func TestE2ERefreshTokensOutliveTheIDToken(t *testing.T) {
 	needE2E(t)
 	needTool(t, toolDocker)
@@ -43,13 +46,32 @@ func TestE2ERefreshTokensOutliveTheIDToken(t *testing.T) {
 		return `{id: ci, type: oidc, issuer: "` + is.Issuer() + `", audiences: [` + refreshAudience + `], usernames: [ci]` + refresh + `}`
 	}
 	svc28 := Service{Name: "registry28-refresh.test", Issuer: "regbridge-e2e-refresh", Header: headerX5C}
+	svc30 := Service{Name: "registry30-refresh.test", Issuer: "regbridge-e2e-refresh", Header: headerX5C}
 	svc31 := Service{Name: "registry31-refresh.test", Issuer: "regbridge-e2e-refresh", Header: headerX5C}
 	svcOff := Service{Name: "registry31-norefresh.test", Issuer: "regbridge-e2e-norefresh", Header: headerX5C}
-	on := startBridge(t, BridgeOptions{Services: []Service{svc28, svc31}, Policy: refreshPolicy,
+	on := startBridge(t, BridgeOptions{Services: []Service{svc28, svc30, svc31}, Policy: refreshPolicy,
 		ExtraProviders: []string{provider(", refresh: {enabled: true, refresh_ttl: 1h, idle_timeout: 30m}")}})
 	off := startBridge(t, BridgeOptions{Services: []Service{svcOff}, Policy: refreshPolicy, ExtraProviders: []string{provider("")}})
-	regs := []*Registry{startRegistry(t, reg28Bundle, on, svc28), startRegistry(t, reg31Bundle, on, svc31)}
-	regOff := startRegistry(t, reg31Bundle, off, svcOff)
+	onRec, rec := recordTokens(t, on)
+	offRec, recOff := recordTokens(t, off)
+	regs := []*Registry{startRegistry(t, reg28Bundle, onRec, svc28), startRegistry(t, reg30Bundle, onRec, svc30),
+		startRegistry(t, reg31Bundle, onRec, svc31)}
+	reg31 := regs[2]
+	regOff := startRegistry(t, reg31Bundle, offRec, svcOff)
+	var matrix []matrixRow
+	// observe runs step and adds a matrix row with the token requests and
+	// audit refresh outcomes it caused at bridge b.
+	observe := func(t *testing.T, row matrixRow, b *Bridge, r *tokenRecorder, step func(t *testing.T)) {
+		t.Helper()
+		m, a := r.mark(), len(b.Audit(t))
+		step(t)
+		row.requests, row.audit = r.since(m), refreshOutcomes(b.Audit(t), a)
+		if t.Failed() {
+			row.result = "fail"
+		}
+		matrix = append(matrix, row)
+	}
+	t.Cleanup(func() { logMatrix(t, matrix) })
 
 	mint := func() string { return is.Mint(is.Claims(refreshAudience, time.Now(), refreshIDTokenLife)) }
 	var lastMint time.Time
@@ -61,8 +83,16 @@ func TestE2ERefreshTokensOutliveTheIDToken(t *testing.T) {
 		}
 		return c
 	}
-	dockers := []*Client{login(regs[0]), login(regs[1])}
+	dockers := []*Client{login(regs[0]), login(regs[1]), login(regs[2])}
 	dockerOff := login(regOff)
+	// Each new client's own login stores the ID token as a password.
+	ownLogins := map[string]*Client{}
+	for _, tl := range []tool{toolRegctl, toolBuildah, toolHelm} {
+		c := newClient(t, tl)
+		lastMint = time.Now()
+		c.MustLogin(t, reg31.Host, "ci", mint())
+		ownLogins[tl.name] = c
+	}
 
 	rts := make([]string, len(regs))
 	for i, reg := range regs {
@@ -94,7 +124,7 @@ func TestE2ERefreshTokensOutliveTheIDToken(t *testing.T) {
 		}
 	})
 	t.Run("the bridge refuses the refresh token as a password", func(t *testing.T) {
-		if code, body := on.Token(t, svc31.Name, "ci", rts[1], "repository:team/app:pull"); code != http.StatusUnauthorized ||
+		if code, body := on.Token(t, svc31.Name, "ci", rts[2], "repository:team/app:pull"); code != http.StatusUnauthorized ||
 			!strings.Contains(string(body), "neither a password nor a registry token") {
 			t.Errorf("GET /token with the refresh token as password: %d %s", code, body)
 		}
@@ -121,7 +151,7 @@ func TestE2ERefreshTokensOutliveTheIDToken(t *testing.T) {
 		login := time.Since(start) / n
 		start = time.Now()
 		for range n {
-			if code, body := redeem(t, on, rts[1], svc31.Name, "repository:team/app:pull"); code != http.StatusOK {
+			if code, body := redeem(t, on, rts[2], svc31.Name, "repository:team/app:pull"); code != http.StatusOK {
 				t.Fatalf("redeem: %d %s", code, body)
 			}
 		}
@@ -133,22 +163,86 @@ func TestE2ERefreshTokensOutliveTheIDToken(t *testing.T) {
 		t.Logf("waiting %v for the ID tokens to expire", wait.Round(time.Second))
 		time.Sleep(wait)
 	}
+	// usesRefresh checks that a client's requests after mark m were
+	// refresh grants only, each redeemed.
+	usesRefresh := func(t *testing.T, m, a int) {
+		t.Helper()
+		if g := rec.grantsSince(m); len(g) != 1 || !g["refresh_token"] {
+			t.Errorf("token requests %v, want POST grant_type=refresh_token only", rec.since(m))
+		}
+		if got := refreshOutcomes(on.Audit(t), a); len(got) != 1 || got[0] != "redeemed" {
+			t.Errorf("audit refresh outcomes %v, want redeemed only", got)
+		}
+	}
+	on3 := "on (refresh_ttl 1h)"
 	for i, reg := range regs {
 		t.Run("after the ID token expired crane pushes to "+reg.Version.Label+" with the identity token", func(t *testing.T) {
-			c := clientWithDockerConfig(t, toolCrane, dockers[i])
-			ref := reg.Ref("team/crane:1")
-			c.MustRun(t, "", "append", "-f", writeLayerTar(t, c.WorkDir(), "app", "refresh "+randomPassword(t)), "-t", ref)
-			c.MustFail(t, refusedWords, "", "append", "-f", writeLayerTar(t, c.WorkDir(), "x", "elsewhere"), "-t", reg.Ref("other/app:1"))
+			observe(t, newRow("crane", reg.Version.Label, on3, "pass"), on, rec, func(t *testing.T) {
+				m, a := rec.mark(), len(on.Audit(t))
+				c := clientWithDockerConfig(t, toolCrane, dockers[i])
+				ref := reg.Ref("team/crane:1")
+				c.MustRun(t, "", "append", "-f", writeLayerTar(t, c.WorkDir(), "app", "refresh "+randomPassword(t)), "-t", ref)
+				c.MustFail(t, refusedWords, "", "append", "-f", writeLayerTar(t, c.WorkDir(), "x", "elsewhere"), "-t", reg.Ref("other/app:1"))
+				usesRefresh(t, m, a)
+			})
 		})
 		t.Run("after the ID token expired oras pushes to "+reg.Version.Label+" with the identity token", func(t *testing.T) {
-			c := clientWithDockerConfig(t, toolOras, dockers[i])
-			orasPushAndPullBack(t, c, reg.Ref("team/oras:1"), "oras refresh "+randomPassword(t))
+			observe(t, newRow("oras", reg.Version.Label, on3, "pass"), on, rec, func(t *testing.T) {
+				m, a := rec.mark(), len(on.Audit(t))
+				c := clientWithDockerConfig(t, toolOras, dockers[i])
+				orasPushAndPullBack(t, c, reg.Ref("team/oras:1"), "oras refresh "+randomPassword(t))
+				usesRefresh(t, m, a)
+			})
+		})
+		for _, tl := range refreshClients {
+			t.Run("after the ID token expired "+tl.name+" pushes to "+reg.Version.Label+" with the identity token", func(t *testing.T) {
+				observe(t, newRow(tl.name, reg.Version.Label, on3, "pass"), on, rec, func(t *testing.T) {
+					m, a := rec.mark(), len(on.Audit(t))
+					refreshPushAndPullBack(t, tl, dockers[i], reg)
+					usesRefresh(t, m, a)
+				})
+			})
+		}
+	}
+	for _, tl := range []tool{toolRegctl, toolBuildah, toolHelm} {
+		t.Run("after the ID token expired "+tl.name+"'s own login is refused: it stored the ID token as a password", func(t *testing.T) {
+			observe(t, newRow(tl.name+" (own login)", reg31.Version.Label, on3, "refused as expected"), on, rec, func(t *testing.T) {
+				m := rec.mark()
+				refusedPush(t, tl, ownLogins[tl.name], nil, reg31, "", nil)
+				if rec.grantsSince(m)["refresh_token"] {
+					t.Errorf("token requests %v: a refresh grant without a refresh token", rec.since(m))
+				}
+			})
 		})
 	}
-	t.Run("with refresh tokens off crane is refused once the ID token expired", func(t *testing.T) {
-		c := clientWithDockerConfig(t, toolCrane, dockerOff)
-		c.MustFail(t, refusedWords, "", "append", "-f", writeLayerTar(t, c.WorkDir(), "app", "late"), "-t", regOff.Ref("team/crane:1"))
-		if !strings.Contains(off.Log(t), "credential expired") {
+	seedAuth := []string{"--refresh", rts[2]}
+	for _, tl := range append([]tool{toolCrane, toolOras}, refreshClients...) {
+		t.Run("with refresh tokens off "+tl.name+" is refused once the ID token expired", func(t *testing.T) {
+			observe(t, newRow(tl.name, regOff.Version.Label, "off", "refused as expected"), off, recOff, func(t *testing.T) {
+				m := recOff.mark()
+				switch tl.name {
+				case toolCrane.name:
+					c := clientWithDockerConfig(t, toolCrane, dockerOff)
+					c.MustFail(t, refusedWords, "", "append", "-f", writeLayerTar(t, c.WorkDir(), "app", "late"), "-t", regOff.Ref("team/crane:1"))
+				case toolOras.name:
+					c := clientWithDockerConfig(t, toolOras, dockerOff)
+					writeFile(t, filepath.Join(c.WorkDir(), "note.txt"), "late")
+					c.MustFail(t, refusedWords, "", "push", regOff.Ref("team/oras:1"), "note.txt")
+				default:
+					c, auth := clientFromDockerEntry(t, tl, dockerOff, regOff)
+					refusedPush(t, tl, c, auth, regOff, reg31.Ref("team/crane:1"), seedAuth)
+				}
+				if recOff.grantsSince(m)["refresh_token"] {
+					t.Errorf("token requests %v: a refresh grant without a refresh token", recOff.since(m))
+				}
+			})
+		})
+	}
+	t.Run("with refresh tokens off the bridge says the credential expired", func(t *testing.T) {
+		// Within the provider's clock skew the bridge refuses the cached
+		// identity ("credential expired"); after it the provider refuses
+		// the ID token itself ("token expired at").
+		if log := off.Log(t); !strings.Contains(log, "credential expired") && !strings.Contains(log, "token expired at") {
 			t.Error("the bridge log does not say the credential expired")
 		}
 	})
@@ -180,34 +274,4 @@ func redeem(t *testing.T, b *Bridge, rt, service, scope string) (int, []byte) {
 	var body json.RawMessage
 	json.NewDecoder(resp.Body).Decode(&body)
 	return resp.StatusCode, body
-}
-
-// dockerEntry is docker's config.json entry for host.
-func dockerEntry(t *testing.T, c *Client, host string) map[string]any {
-	t.Helper()
-	raw, err := os.ReadFile(filepath.Join(c.Home, "docker", "config.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var cfg struct {
-		Auths map[string]map[string]any `json:"auths"`
-	}
-	if err := json.Unmarshal(raw, &cfg); err != nil {
-		t.Fatal(err)
-	}
-	return cfg.Auths[host]
-}
-
-// clientWithDockerConfig is a fresh client reading the config.json docker
-// wrote (oras through its --registry-config, which has the same format).
-func clientWithDockerConfig(t *testing.T, tl tool, docker *Client) *Client {
-	t.Helper()
-	c := newClient(t, tl)
-	raw, err := os.ReadFile(filepath.Join(docker.Home, "docker", "config.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	writeFile(t, filepath.Join(c.Home, "docker", "config.json"), string(raw))
-	writeFile(t, filepath.Join(c.Home, "oras.json"), string(raw))
-	return c
 }

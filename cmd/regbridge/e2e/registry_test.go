@@ -19,6 +19,7 @@ type RegistryVersion struct {
 // The registry configurations every scenario runs against.
 var (
 	reg28Bundle = RegistryVersion{Label: "distribution 2.8.2 with a certificate bundle", tool: toolRegistry28}
+	reg30Bundle = RegistryVersion{Label: "distribution 3.0.0 with a certificate bundle", tool: toolRegistry30}
 	reg31Bundle = RegistryVersion{Label: "distribution 3.1.2 with a certificate bundle", tool: toolRegistry3}
 	reg31JWKS   = RegistryVersion{Label: "distribution 3.1.2 with a JWKS and kid headers", tool: toolRegistry3, JWKS: true}
 )

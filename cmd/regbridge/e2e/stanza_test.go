@@ -12,6 +12,7 @@ var registryConfigs = []struct {
 	service Service
 }{
 	{reg28Bundle, svc28},
+	{reg30Bundle, svc30},
 	{reg31Bundle, svc31},
 	{reg31JWKS, svc31KID},
 }

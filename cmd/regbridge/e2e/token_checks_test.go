@@ -50,8 +50,8 @@ var tokenCheckScenarios = []scenario{
 			return c
 		}
 		arrayAud := invalidToken // 2.8 decodes aud into a Go string
-		if w.reg.Version.tool.name == toolRegistry3.name {
-			arrayAud = accepted // v3: a string or a list of strings
+		if w.reg.Version.tool.name != toolRegistry28.name {
+			arrayAud = accepted // 3.0.0 and 3.1.2: a string or a list of strings
 		}
 		for _, tc := range []struct {
 			name   string

@@ -45,12 +45,21 @@ type tool struct {
 var (
 	toolRegistry28 = tool{name: "docker-registry", version: []string{"--version"}, want: "2.8.2"}
 	toolRegistry3  = tool{name: "registry", inTools: true, version: []string{"--version"}, want: "v3.1.2"}
+	// distribution v3.0.0, installed beside v3.1.2 under its own name.
+	toolRegistry30 = tool{name: "registry-3.0.0", inTools: true, module: "github.com/distribution/distribution/v3", want: "v3.0.0"}
 	toolCrane      = tool{name: "crane", inTools: true, version: []string{"version"}, want: "v0.22.1"}
 	toolOras       = tool{name: "oras", inTools: true, version: []string{"version"}, want: "1.3.6"}
 	toolSkopeo     = tool{name: "skopeo", version: []string{"--version"}, want: "1.9.3"}
 	toolPodman     = tool{name: "podman", version: []string{"--version"}, want: "4.3.1"}
 	toolNginx      = tool{name: "nginx", version: []string{"-v"}, want: "nginx/1.22.1"}
 	toolDocker     = tool{name: "docker", version: []string{"--version"}, want: "28.2.2", optional: true}
+	toolBuildah    = tool{name: "buildah", version: []string{"--version"}, want: "buildah version 1.28."}
+	// ctr talks to a containerd (same package) that the tests start.
+	toolCtr        = tool{name: "ctr", version: []string{"--version"}, want: "containerd 1.6.20~ds1"}
+	toolContainerd = tool{name: "containerd", version: []string{"--version"}, want: "containerd 1.6.20~ds1"}
+	toolRegctl     = tool{name: "regctl", inTools: true, module: "github.com/regclient/regclient", want: "v0.11.7"}
+	// `go install` leaves helm's own version string at "v4.3".
+	toolHelm = tool{name: "helm", inTools: true, module: "helm.sh/helm/v4", want: "v4.3.2"}
 	// The identity servers of the provider scenarios, built by
 	// .ci/install-tools from the modules under testdata/e2e.
 	toolZitadelOP = tool{name: "zitadelop", inTools: true, module: "github.com/zitadel/oidc/v3", want: "v3.51.17"}

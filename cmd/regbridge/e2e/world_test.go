@@ -42,6 +42,7 @@ rules:
 // its own issuer, so that a token for one registry is refused by another.
 var (
 	svc28 = Service{Name: "registry28.test", Issuer: "regbridge-e2e-28", Header: headerX5C}
+	svc30 = Service{Name: "registry30.test", Issuer: "regbridge-e2e-30", Header: headerX5C}
 	svc31 = Service{Name: "registry31.test", Issuer: "regbridge-e2e-31", Header: headerX5C}
 	// The jwks registry gets the smallest answer: kid header, access_token only.
 	svc31KID = Service{Name: "registry31-jwks.test", Issuer: "regbridge-e2e-jwks", Header: headerKid, TokenFields: "access_token"}
@@ -73,7 +74,7 @@ func e2eUsers(t *testing.T) map[string]string {
 func startE2EBridge(t *testing.T, users map[string]string, alg string) *Bridge {
 	t.Helper()
 	return startBridge(t, BridgeOptions{
-		Services: []Service{svc28, svc31, svc31KID},
+		Services: []Service{svc28, svc30, svc31, svc31KID},
 		Users:    users,
 		Groups:   map[string][]string{"publishers": {"admin"}},
 		Policy:   e2ePolicy,

@@ -10,4 +10,8 @@
 // issuer's origin. Fetches happen on demand, one at a time, at most once per
 // cooldown; a failed fetch keeps the previous keys, and keys a reload
 // carries over (providers.KeySets) keep working while the issuer is away.
+// Key sets are held under the document their keys are read from, and only
+// a configuration reading the same document starts with them (carry.go).
+// With a state directory, the last fetched keys of each document are kept
+// in a file and read back at start, within a staleness bound (persist.go).
 package jwks

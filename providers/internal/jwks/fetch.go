@@ -14,7 +14,7 @@ import (
 )
 
 // fetch loads the JWKS, running discovery first when no URL is known. It
-// returns the discovered URL to reuse (empty for an explicit one).
+// returns the URL the keys were read from.
 func (s *Set) fetch(ctx context.Context, discovered string) ([]jose.JSONWebKey, string, error) {
 	uri := s.uri
 	if uri == "" {
@@ -33,9 +33,6 @@ func (s *Set) fetch(ctx context.Context, discovered string) ([]jose.JSONWebKey, 
 	keys, err := Parse(body)
 	if err != nil {
 		return nil, "", fmt.Errorf("fetch: %w", err)
-	}
-	if s.uri != "" {
-		uri = ""
 	}
 	return keys, uri, nil
 }

@@ -1,7 +1,11 @@
 package jwks
 
 import (
+	"encoding/json"
+	"os"
+	"strings"
 	"testing"
+	"time"
 )
 
 // FuzzParse feeds arbitrary JWKS documents to the parser: it must never
@@ -39,6 +43,46 @@ func FuzzParse(f *testing.F) {
 		again, err := Parse(jwksJSON(t, keys...))
 		if err != nil || len(again) != len(keys) {
 			t.Fatalf("kept keys do not parse again: %d keys, %v", len(again), err)
+		}
+	})
+}
+
+// FuzzStateFile feeds arbitrary state files to the loader: it must never
+// panic, and whatever it reads back is a loaded key set of this set's
+// document, read from the issuer's origin, within the staleness bound.
+func FuzzStateFile(f *testing.F) {
+	const issuer = "http://127.0.0.1:8080"
+	dir := f.TempDir()
+	if err := os.Chmod(dir, 0o700); err != nil {
+		f.Fatal(err)
+	}
+	c := newClock()
+	s, err := New(Options{Issuer: issuer, Discovery: true, Now: c.Now, StateDir: dir, MaxStale: time.Hour})
+	if err != nil {
+		f.Fatal(err)
+	}
+	good, err := json.Marshal(persisted{Key: s.key, From: issuer + "/keys", Discovered: issuer + "/keys",
+		Fetched: c.Now().Add(-time.Minute), JWKS: jwksJSON(f, ecKey(f, "k"))})
+	if err != nil {
+		f.Fatal(err)
+	}
+	for _, seed := range []string{string(good), `{}`, `null`, `{"key":"` + s.key + `","from":"http://evil.example/keys"}`,
+		strings.Replace(string(good), "127.0.0.1:8080", "127.0.0.1:9090", 1)} {
+		f.Add([]byte(seed))
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		if err := os.WriteFile(persistPath(dir, s.key), b, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		st, err := s.load()
+		if err != nil || st == nil {
+			return
+		}
+		if !st.loaded || !st.fromDisk || len(st.keys) == 0 || sameOrigin(issuer, st.from) != nil {
+			t.Fatalf("read back %+v", st)
+		}
+		if age := c.Now().Sub(st.fetched); age > time.Hour || age < -time.Minute {
+			t.Fatalf("read back keys fetched %s ago", age)
 		}
 	})
 }

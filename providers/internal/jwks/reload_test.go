@@ -86,7 +86,7 @@ func TestInlineKeysAreNeverHeldForAnotherProvider(t *testing.T) {
 		t.Fatal(err)
 	}
 	stored := true
-	held.Hold("jwks\nhttps://i.example\ndiscovery", func() any { stored = false; return nil })
+	held.Hold(stateKey("https://i.example", ""), func() any { stored = false; return nil })
 	if stored {
 		t.Fatal("inline keys were stored for the issuer's discovery key set")
 	}

@@ -65,8 +65,16 @@ type Options struct {
 	// Logger receives a line per loaded key set (default: discard).
 	Logger *slog.Logger
 	// Shared, when set, holds the fetched keys across reloads, under the
-	// issuer and key source.
+	// document they are read from (see stateKey for what is carried over).
 	Shared providers.KeySets
+	// StateDir, when set, keeps the last fetched keys of each document in
+	// a file there, read back when no key set is held for it (at start), so
+	// that a restart during an issuer outage still verifies tokens.
+	StateDir string
+	// MaxStale bounds the age of keys read back from StateDir (default
+	// DefaultMaxStale): older files are ignored, and keys read back are
+	// dropped once they pass it with the issuer still unreachable.
+	MaxStale time.Duration
 }
 
 // Set holds one issuer's verification keys.
@@ -80,6 +88,9 @@ type Set struct {
 	interval time.Duration
 	insecure bool
 	logger   *slog.Logger
+	key      string // the document, see stateKey
+	stateDir string
+	maxStale time.Duration
 	st       *state
 }
 
@@ -94,6 +105,8 @@ type state struct {
 	fetched    time.Time // last successful fetch
 	attempted  time.Time // last fetch attempt
 	discovered string    // jwks_uri from discovery, reused until a fetch fails
+	from       string    // the URL the held keys were read from
+	fromDisk   bool      // keys read back from the state directory, not fetched since
 }
 
 // New builds a key set. It does no network I/O: fetched keys load on first
@@ -108,6 +121,9 @@ func New(o Options) (*Set, error) {
 		interval: orDefault(o.Interval, DefaultInterval),
 		insecure: o.AllowInsecureHTTP,
 		logger:   o.Logger,
+		key:      stateKey(o.Issuer, o.URI),
+		stateDir: o.StateDir,
+		maxStale: orDefault(o.MaxStale, DefaultMaxStale),
 	}
 	if o.Timeout > 0 {
 		s.client.Timeout = o.Timeout
@@ -131,22 +147,45 @@ func New(o Options) (*Set, error) {
 	if s.uri == "" && !o.Discovery {
 		return nil, errors.New("jwks: no key source (want a JWKS URL, inline keys or discovery)")
 	}
-	source := "discovery"
-	if s.uri != "" {
-		source = s.uri
-	}
-	newState := func() any { return &state{sem: make(chan struct{}, 1)} }
 	if o.Shared == nil {
-		s.st = newState().(*state)
+		s.st = s.start(nil)
 		return s, nil
 	}
-	key := "jwks\n" + o.Issuer + "\n" + source
-	st, ok := o.Shared.Hold(key, newState).(*state)
+	seed := s.start(o.Shared)
+	st, ok := o.Shared.Hold(s.key, func() any { return seed }).(*state)
 	if !ok {
-		return nil, fmt.Errorf("jwks: key sets: %q holds a value of another kind", key)
+		return nil, fmt.Errorf("jwks: key sets: %q holds a value of another kind", s.key)
 	}
 	s.st = st
 	return s, nil
+}
+
+// start is the state a new key set starts with when none is held for its
+// document: the keys its issuer's discovery read from the same URL (see
+// seedFor), else those left in the state directory, else none.
+func (s *Set) start(shared providers.KeySets) *state {
+	st := &state{sem: make(chan struct{}, 1)}
+	if shared != nil {
+		if held, ok := shared.Peek(s.key); ok {
+			if st, ok := held.(*state); ok {
+				return st
+			}
+		}
+		st = seedFor(shared, s.issuer, s.uri)
+	}
+	if st.loaded || s.stateDir == "" {
+		return st
+	}
+	disk, err := s.load()
+	if err != nil {
+		s.logger.Warn("issuer keys in the state directory ignored", slog.String("error", err.Error()))
+	}
+	if disk == nil {
+		return st
+	}
+	s.logger.Info("issuer keys read from the state directory", slog.Int("keys", len(disk.keys)),
+		slog.Time("fetched", disk.fetched), slog.String("from", disk.from))
+	return disk
 }
 
 func orDefault(d, def time.Duration) time.Duration {
@@ -164,8 +203,9 @@ func orDefault(d, def time.Duration) time.Duration {
 func (s *Set) Candidates(ctx context.Context, alg, kid string, hasKID bool) ([]crypto.PublicKey, error) {
 	st := s.st
 	st.mu.Lock()
+	s.expireDisk(st)
 	found := match(st.keys, alg, kid, hasKID)
-	fresh := s.static || s.now().Sub(st.fetched) < s.interval
+	fresh := s.static || (!st.fromDisk && s.now().Sub(st.fetched) < s.interval)
 	st.mu.Unlock()
 	if len(found) > 0 && fresh {
 		return found, nil
@@ -175,6 +215,7 @@ func (s *Set) Candidates(ctx context.Context, alg, kid string, hasKID bool) ([]c
 	}
 	if err := s.refresh(ctx); err != nil {
 		st.mu.Lock()
+		s.expireDisk(st)
 		loaded := st.loaded
 		found = match(st.keys, alg, kid, hasKID)
 		st.mu.Unlock()
@@ -224,15 +265,25 @@ func (s *Set) refresh(ctx context.Context) error {
 	// The fetch outlives a cancelled request so that its result is kept.
 	fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.client.Timeout)
 	defer cancel()
-	keys, uri, err := s.fetch(fctx, discovered)
+	keys, from, err := s.fetch(fctx, discovered)
 
 	st.mu.Lock()
-	defer st.mu.Unlock()
 	if err != nil {
 		st.discovered = ""
+		st.mu.Unlock()
 		return &providers.UnavailableError{RetryAfter: min(s.cooldown, maxFailBackoff), Err: fmt.Errorf("jwks: %w", err)}
 	}
-	st.keys, st.loaded, st.fetched, st.discovered = keys, true, s.now(), uri
+	st.keys, st.loaded, st.fetched, st.from, st.fromDisk = keys, true, s.now(), from, false
+	if s.uri == "" {
+		st.discovered = from
+	}
+	fetched, discovered := st.fetched, st.discovered
+	st.mu.Unlock()
 	s.logger.InfoContext(ctx, "issuer keys loaded", slog.Int("keys", len(keys)))
+	if s.stateDir != "" {
+		if err := s.save(keys, from, discovered, fetched); err != nil {
+			s.logger.WarnContext(ctx, "issuer keys not written to the state directory", slog.String("error", err.Error()))
+		}
+	}
 	return nil
 }
