@@ -6,8 +6,10 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"hash"
 	"io"
 	"log/slog"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -107,9 +109,28 @@ const credentialHashBytes = 8
 // key nobody can test a guessed password against it; with it, only the
 // holder of the key can.
 func CredentialHash(key []byte, cacheKey [32]byte) string {
-	m := hmac.New(sha256.New, key)
+	return newCredentialHasher(key).hash(cacheKey)
+}
+
+// credentialHasher computes CredentialHash with one key, reusing HMAC
+// states (with the key schedule already done) across requests.
+type credentialHasher struct{ pool sync.Pool }
+
+func newCredentialHasher(key []byte) *credentialHasher {
+	k := slices.Clone(key)
+	return &credentialHasher{pool: sync.Pool{New: func() any { return hmac.New(sha256.New, k) }}}
+}
+
+func (c *credentialHasher) hash(cacheKey [32]byte) string {
+	m := c.pool.Get().(hash.Hash)
+	m.Reset()
 	m.Write(cacheKey[:])
-	return hex.EncodeToString(m.Sum(nil)[:credentialHashBytes])
+	var sum [sha256.Size]byte
+	m.Sum(sum[:0])
+	c.pool.Put(m)
+	var out [2 * credentialHashBytes]byte
+	hex.Encode(out[:], sum[:credentialHashBytes])
+	return string(out[:])
 }
 
 // NewAuditLine renders e as an audit record.

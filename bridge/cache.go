@@ -37,7 +37,17 @@ type cacheEntry struct {
 	expires time.Time
 	// kept is the claim set id was trimmed to (nil: untrimmed).
 	kept *claimKeep
+	// promoted is when a hit last moved the entry to the front of the LRU
+	// (Unix nanoseconds).
+	promoted *atomic.Int64
 }
+
+// promoteEvery is how often a hit moves an entry to the front of the LRU
+// order. A hit reads under the cache's read lock; moving the entry needs
+// its write lock, which every concurrent hit then waits for. At most one
+// move per entry per second keeps the LRU order of every entry that is in
+// use (entries live 60 s by default) without making each hit exclusive.
+const promoteEvery = time.Second
 
 // NewCredentialCache returns a cache sized by cfg (defaults applied by the
 // caller). A size of 0 disables caching but keeps the singleflight.
@@ -141,11 +151,12 @@ func (c *CredentialCache) get(key [32]byte, keep *claimKeep) (cacheEntry, bool) 
 	if c.lru == nil {
 		return cacheEntry{}, false
 	}
-	e, ok := c.lru.Get(key)
+	e, ok := c.lru.Peek(key)
 	if !ok {
 		return cacheEntry{}, false
 	}
-	if !c.now().Before(e.expires) {
+	now := c.now()
+	if !now.Before(e.expires) {
 		if c.lru.Remove(key) {
 			c.expiries.Add(1)
 		}
@@ -153,6 +164,10 @@ func (c *CredentialCache) get(key [32]byte, keep *claimKeep) (cacheEntry, bool) 
 	}
 	if e.err == nil && !keep.coveredBy(e.kept) {
 		return cacheEntry{}, false
+	}
+	if t := now.UnixNano(); e.promoted != nil && t-e.promoted.Load() >= int64(promoteEvery) {
+		e.promoted.Store(t)
+		c.lru.Get(key)
 	}
 	return e, true
 }
@@ -177,7 +192,9 @@ func (c *CredentialCache) store(key [32]byte, id providers.Identity, err error, 
 	if !now.Before(until) {
 		return
 	}
-	if c.lru.Add(key, cacheEntry{id: id, err: err, expires: until, kept: kept}) {
+	promoted := new(atomic.Int64)
+	promoted.Store(now.UnixNano())
+	if c.lru.Add(key, cacheEntry{id: id, err: err, expires: until, kept: kept, promoted: promoted}) {
 		c.evictions.Add(1)
 	}
 }

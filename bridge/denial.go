@@ -14,6 +14,9 @@ import (
 // notGranted is what req asked for and dec did not grant: per requested
 // scope, the actions left out.
 func notGranted(req, granted []acl.Scope) []acl.Scope {
+	if allGranted(req, granted) {
+		return nil
+	}
 	var out []acl.Scope
 	for _, r := range req {
 		var have []string
@@ -33,6 +36,26 @@ func notGranted(req, granted []acl.Scope) []acl.Scope {
 		}
 	}
 	return out
+}
+
+// allGranted reports whether granted holds every action of req, without
+// allocating: the answer on almost every request.
+func allGranted(req, granted []acl.Scope) bool {
+	for _, r := range req {
+		for _, a := range r.Actions {
+			found := false
+			for _, g := range granted {
+				if g.Type == r.Type && g.Name == r.Name && slices.Contains(g.Actions, a) {
+					found = true
+					break
+				}
+			}
+			if !found {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 // denialReasons says, per scope of missing, why the policy left it out:

@@ -3,9 +3,11 @@ package bridge
 import (
 	"context"
 	"crypto/rand"
+	"encoding/binary"
 	"encoding/hex"
 	"io"
 	"log/slog"
+	mrand "math/rand/v2"
 	"net/http"
 	"strings"
 	"sync"
@@ -33,7 +35,10 @@ type Options struct {
 	Logger *slog.Logger
 	// Now is the clock (time.Now when nil).
 	Now func() time.Time
-	// Random is the source of request ids (crypto/rand when nil).
+	// Random is the source of request ids. When nil they come from the
+	// runtime's ChaCha8 generator (math/rand/v2), seeded by the OS: request
+	// ids must be unique, not secret, and this costs no system call or
+	// allocation beyond the id itself.
 	Random io.Reader
 	// Observer receives one event per token request (may be nil).
 	Observer Observer
@@ -74,6 +79,7 @@ type Server struct {
 	log   *slog.Logger
 
 	auditKey   []byte
+	credHash   *credentialHasher
 	mu         sync.Mutex
 	lastReload ReloadStatus
 	reuse      *reuseCache
@@ -114,9 +120,6 @@ func NewServer(st *State, opts Options) *Server {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	if opts.Random == nil {
-		opts.Random = rand.Reader
-	}
 	s := &Server{opts: opts, log: opts.Logger, lastReload: ReloadStatus{Time: opts.Now(), OK: true, Source: "start"}}
 	s.auditKey = []byte(opts.AuditKey.Reveal())
 	if len(s.auditKey) == 0 {
@@ -124,6 +127,7 @@ func NewServer(st *State, opts Options) *Server {
 		// crypto/rand.Read never returns an error (Go 1.24).
 		rand.Read(s.auditKey)
 	}
+	s.credHash = newCredentialHasher(s.auditKey)
 	s.reuse = newReuseCache(opts.Reuse)
 	s.catalog = newRegistryCatalog(opts.Catalog, opts.Now)
 	s.catalogTokens = newCatalogTokens(DefaultCatalogTokens, opts.Now)
@@ -182,10 +186,14 @@ func (s *Server) LastReload() ReloadStatus {
 
 func (s *Server) requestID() string {
 	var b [8]byte
-	if _, err := io.ReadFull(s.opts.Random, b[:]); err != nil {
+	if s.opts.Random == nil {
+		binary.LittleEndian.PutUint64(b[:], mrand.Uint64())
+	} else if _, err := io.ReadFull(s.opts.Random, b[:]); err != nil {
 		return "unknown"
 	}
-	return hex.EncodeToString(b[:])
+	var out [16]byte
+	hex.Encode(out[:], b[:])
+	return string(out[:])
 }
 
 func (s *Server) serveJWKS(w http.ResponseWriter, r *http.Request) {

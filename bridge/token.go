@@ -13,7 +13,8 @@ import (
 )
 
 // tokenResponse is the body of a successful token request. token and
-// access_token always carry the same value: clients read different fields.
+// access_token carry the same value: clients read different fields first
+// (a service with token_fields: access_token sends access_token only).
 type tokenResponse struct {
 	Token           string `json:"token"`
 	AccessToken     string `json:"access_token"`
@@ -34,6 +35,8 @@ type issued struct {
 	service string
 	id      providers.Identity
 	refresh string
+	// accessOnly answers access_token without its token copy.
+	accessOnly bool
 }
 
 func (s *Server) serveToken(w http.ResponseWriter, r *http.Request) {
@@ -71,9 +74,9 @@ func (s *Server) serveIssue(w http.ResponseWriter, r *http.Request, endpoint, sp
 	}
 	s.catalogTokens.remember(req, out)
 	resp := tokenResponse{Token: out.token, AccessToken: out.token, ExpiresIn: int(out.ttl / time.Second),
-		IssuedAt: out.now.UTC().Format(time.RFC3339), RefreshToken: out.refresh}
+		IssuedAt: issuedAt(out.now), RefreshToken: out.refresh}
 	shape(&resp, out)
-	s.succeed(w, &ev, resp)
+	s.succeed(w, &ev, &resp, out.accessOnly)
 }
 
 // issue authenticates, decides and mints for a parsed request.
@@ -114,7 +117,7 @@ func (s *Server) issue(r *http.Request, req *TokenRequest, ev *Event) (*issued, 
 		out, key, ok := s.reused(ev, svc, id.Subject, dec.Granted, now, ttl)
 		if ok {
 			out.service, out.id = svc.Name, id
-			out.refresh = refresh
+			out.refresh, out.accessOnly = refresh, svc.TokenFields == TokenFieldsAccessToken
 			return out, nil
 		}
 		reuseKey = key
@@ -129,7 +132,8 @@ func (s *Server) issue(r *http.Request, req *TokenRequest, ev *Event) (*issued, 
 		s.reuse.put(reuseKey, mintedToken{token: tok, iat: now, exp: now.Add(ttl)})
 	}
 	ev.Granted = dec.Granted
-	return &issued{token: tok, ttl: ttl, now: now, granted: dec.Granted, service: svc.Name, id: id, refresh: refresh}, nil
+	return &issued{token: tok, ttl: ttl, now: now, granted: dec.Granted, service: svc.Name, id: id, refresh: refresh,
+		accessOnly: svc.TokenFields == TokenFieldsAccessToken}, nil
 }
 
 // authenticate turns the request's credential into an identity: anonymous
@@ -151,7 +155,7 @@ func (s *Server) authenticate(ctx context.Context, st *State, r *http.Request, r
 	}
 	ev.Provider = reg.ID
 	key := cacheKey(reg, cred)
-	ev.CredentialHash, ev.credKey = CredentialHash(s.auditKey, key), key
+	ev.CredentialHash, ev.credKey = s.credHash.hash(key), key
 	pctx, pspan := s.startSpan(ctx, SpanProvider)
 	start := s.opts.Now()
 	id, hit, err := st.cache.authenticate(pctx, key, reg, cred, st.keep[reg.ID])
@@ -263,18 +267,20 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, ev *Event, err err
 	if he.status >= 500 {
 		lvl = slog.LevelWarn
 	}
-	s.log.Log(r.Context(), lvl, "token request refused", "request_id", ev.RequestID,
-		"status", he.status, "reason", he.reason, "provider", ev.Provider, "err", err)
+	if ctx := r.Context(); s.log.Enabled(ctx, lvl) { // the attributes cost allocations
+		s.log.Log(ctx, lvl, "token request refused", "request_id", ev.RequestID,
+			"status", he.status, "reason", he.reason, "provider", ev.Provider, "err", err)
+	}
 	writeHTTPError(w, he, ev.RequestID)
 	s.observe(ev)
 }
 
-func (s *Server) succeed(w http.ResponseWriter, ev *Event, resp tokenResponse) {
+func (s *Server) succeed(w http.ResponseWriter, ev *Event, resp *tokenResponse, accessOnly bool) {
 	ev.Outcome, ev.Status = OutcomeIssued, http.StatusOK
 	if !s.commitAudit(w, ev) {
 		return
 	}
-	writeJSON(w, http.StatusOK, resp)
+	writeTokenAnswer(w, resp, accessOnly)
 	s.observe(ev)
 }
 

@@ -9,7 +9,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"hash"
 	"io"
+	"strings"
+	"sync"
 
 	"github.com/go-jose/go-jose/v4"
 	"golang.org/x/crypto/cryptobyte"
@@ -27,11 +30,14 @@ import (
 // with go-jose.
 type compactSigner struct {
 	header string // base64url of the protected header, with the trailing '.'
-	signer crypto.Signer
-	hash   crypto.Hash
-	opts   crypto.SignerOpts
-	ecSize int // bytes per ECDSA coordinate; 0 for other keys
-	random io.Reader
+	// headerHash is the hash state after the header, cloned per token
+	// (nil when the hash cannot be cloned, or for EdDSA).
+	headerHash hash.Cloner
+	signer     crypto.Signer
+	hash       crypto.Hash
+	opts       crypto.SignerOpts
+	ecSize     int // bytes per ECDSA coordinate; 0 for other keys
+	random     io.Reader
 }
 
 // newCompactSigner prepares the header of key in mode; the certificate must
@@ -81,21 +87,39 @@ func newCompactSigner(key *Key, mode HeaderMode, random io.Reader) (*compactSign
 		return nil, err
 	}
 	c.header = base64.RawURLEncoding.EncodeToString(raw) + "."
+	if c.hash != 0 {
+		if h, ok := c.hash.New().(hash.Cloner); ok {
+			h.Write([]byte(c.header))
+			c.headerHash = h
+		}
+	}
 	return c, nil
 }
 
-// sign returns header.payload.signature for payload.
+// scratchPool holds the encoded payload of a token while it is signed.
+var scratchPool = sync.Pool{New: func() any { b := make([]byte, 0, 2048); return &b }}
+
+// sign returns header.payload.signature for payload. The token is built
+// in one allocation of its final size; the header's share of the hash is
+// computed once, at construction.
 func (c *compactSigner) sign(payload []byte) (string, error) {
 	enc := base64.RawURLEncoding
-	n := len(c.header) + enc.EncodedLen(len(payload))
-	buf := make([]byte, n, n+1+enc.EncodedLen(2*max(c.ecSize, 256)))
-	copy(buf, c.header)
-	enc.Encode(buf[len(c.header):], payload)
-	msg := buf
-	if c.hash != 0 {
-		h := c.hash.New()
-		h.Write(buf)
-		msg = h.Sum(nil)
+	sp := scratchPool.Get().(*[]byte)
+	defer func() {
+		if cap(*sp) <= 64<<10 {
+			scratchPool.Put(sp)
+		}
+	}()
+	encoded := enc.AppendEncode((*sp)[:0], payload)
+	*sp = encoded[:0]
+	var err error
+	var msg []byte
+	if c.hash == 0 { // EdDSA signs the input itself
+		mp := scratchPool.Get().(*[]byte)
+		msg = append(append((*mp)[:0], c.header...), encoded...)
+		defer func() { *mp = msg[:0]; scratchPool.Put(mp) }()
+	} else if msg, err = c.digest(encoded); err != nil {
+		return "", err
 	}
 	sig, err := c.signer.Sign(c.random, msg, c.opts)
 	if err != nil {
@@ -106,9 +130,32 @@ func (c *compactSigner) sign(payload []byte) (string, error) {
 			return "", err
 		}
 	}
-	buf = append(buf, '.')
-	buf = enc.AppendEncode(buf, sig)
-	return string(buf), nil
+	var tok strings.Builder
+	tok.Grow(len(c.header) + len(encoded) + 1 + enc.EncodedLen(len(sig)))
+	tok.WriteString(c.header)
+	tok.Write(encoded)
+	tok.WriteByte('.')
+	*sp = enc.AppendEncode(encoded[:0], sig)
+	tok.Write(*sp)
+	*sp = (*sp)[:0]
+	return tok.String(), nil
+}
+
+// digest returns the hash of the signing input header.encoded.
+func (c *compactSigner) digest(encoded []byte) ([]byte, error) {
+	var h hash.Hash
+	if c.headerHash != nil {
+		cl, err := c.headerHash.Clone()
+		if err != nil {
+			return nil, err
+		}
+		h = cl
+	} else {
+		h = c.hash.New()
+		h.Write([]byte(c.header))
+	}
+	h.Write(encoded)
+	return h.Sum(make([]byte, 0, c.hash.Size())), nil
 }
 
 // ecdsaRaw turns an ASN.1 ECDSA signature into the fixed-size r‖s form of

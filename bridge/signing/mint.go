@@ -3,9 +3,9 @@ package signing
 import (
 	"crypto/rand"
 	"encoding/hex"
-	"encoding/json"
 	"fmt"
 	"io"
+	"sync"
 	"time"
 )
 
@@ -87,16 +87,23 @@ func (m *Minter) NewID() (string, error) {
 
 // Sign marshals claims once and signs the bytes.
 func (m *Minter) Sign(c *Claims) (string, error) {
-	payload, err := json.Marshal(c)
-	if err != nil {
-		return "", fmt.Errorf("signing: marshal claims: %w", err)
-	}
+	pp := claimsPool.Get().(*[]byte)
+	payload := appendClaims((*pp)[:0], c)
+	defer func() {
+		if cap(payload) <= 64<<10 {
+			*pp = payload[:0]
+			claimsPool.Put(pp)
+		}
+	}()
 	tok, err := m.compact.sign(payload)
 	if err != nil {
 		return "", fmt.Errorf("signing: sign: %w", err)
 	}
 	return tok, nil
 }
+
+// claimsPool holds claim JSON while it is encoded and signed.
+var claimsPool = sync.Pool{New: func() any { b := make([]byte, 0, 1024); return &b }}
 
 // Registry names the registry a token is for: its `iss` and `aud`.
 type Registry struct {

@@ -27,6 +27,7 @@ import (
 	"os"
 	"os/signal"
 	"runtime"
+	"strings"
 	"syscall"
 	"time"
 
@@ -48,6 +49,24 @@ type options struct {
 	pid, workers, requests, users, scopes, rules, bcryptCost, sigN       int
 	duration, warmup, soakInterval                                       time.Duration
 	suite, smoke, reuse, soak                                            bool
+	// The wrk driver, the floor, and what the spawned server runs with.
+	driver, wrk, header, profileDir, serveFloor, floorBody string
+	threads                                                int
+	floor                                                  bool
+	serverEnv                                              envList
+}
+
+// envList is a repeatable KEY=VALUE flag.
+type envList []string
+
+func (e *envList) String() string { return fmt.Sprint(*e) }
+
+func (e *envList) Set(v string) error {
+	if k, _, ok := strings.Cut(v, "="); !ok || k == "" {
+		return fmt.Errorf("%q is not KEY=VALUE", v)
+	}
+	*e = append(*e, v)
+	return nil
 }
 
 func parseFlags(args []string, stderr io.Writer) (*options, error) {
@@ -71,7 +90,16 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	fs.IntVar(&o.bcryptCost, "bcrypt-cost", 10, "--spawn: bcrypt cost of the htpasswd hash")
 	fs.BoolVar(&o.reuse, "reuse", false, "--spawn: enable token_reuse")
 	fs.StringVar(&o.keyFile, "key", "", "--url: the server's PEM private key, for the raw signature cost (else a fresh key of --alg)")
-	fs.StringVar(&o.alg, "alg", "ES256", "--url: algorithm of the raw signature cost without --key")
+	fs.StringVar(&o.alg, "alg", "ES256", "algorithm of the spawned server's key (ES256, RS256, EdDSA on a v3 service); --url: of the raw signature cost without --key")
+	fs.StringVar(&o.header, "header", "", "--spawn: the service's JWS header form, x5c or kid (default: the server's, x5c)")
+	fs.StringVar(&o.driver, "driver", DriverBuiltin, "load generator: builtin (Go keep-alive workers) or wrk (wrk 4.1, -t2 -cWORKERS, every body checked)")
+	fs.StringVar(&o.wrk, "wrk", "wrk", "--driver wrk: the wrk binary")
+	fs.IntVar(&o.threads, "threads", 2, "--driver wrk: wrk threads (-t)")
+	fs.BoolVar(&o.floor, "floor", false, "--spawn: measure the net/http floor instead of regbridge (a bare server answering a token-sized body)")
+	fs.Var(&o.serverEnv, "server-env", "--spawn: KEY=VALUE added to the server's environment (repeat), e.g. GOGC=200")
+	fs.StringVar(&o.profileDir, "profile", "", "--spawn: write CPU, allocation and mutex profiles of each measured run into this directory")
+	fs.StringVar(&o.serveFloor, "serve-floor", "", "internal: run the floor server on this address")
+	fs.StringVar(&o.floorBody, "floor-body", "", "internal: the floor server's body file")
 	fs.IntVar(&o.sigN, "sig-n", 2000, "signatures per round of the raw signature cost")
 	fs.BoolVar(&o.suite, "suite", false, "run the README scenarios (needs --spawn)")
 	fs.BoolVar(&o.soak, "soak", false, "--spawn: four credential kinds at once (anonymous, cached static user, OIDC ID tokens from a fake issuer, a wrong-password spray) for --duration, one line per --soak-interval")
@@ -81,6 +109,12 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	fs.StringVar(&o.tmp, "tmp", os.TempDir(), "--spawn: directory for generated setups")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
+	}
+	if o.serveFloor != "" {
+		return o, nil
+	}
+	if o.driver != DriverBuiltin && o.driver != DriverWrk {
+		return nil, fmt.Errorf("--driver %q: want builtin or wrk", o.driver)
 	}
 	if (o.url == "") == (o.spawn == "") {
 		return nil, errors.New("give exactly one of --url and --spawn")
@@ -92,7 +126,7 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 		return nil, errors.New("--soak runs alone, with a positive --soak-interval")
 	}
 	if o.smoke {
-		o.duration, o.warmup, o.workers, o.bcryptCost, o.sigN = 500*time.Millisecond, 100*time.Millisecond, 8, 4, 200
+		o.duration, o.warmup, o.workers, o.bcryptCost, o.sigN = time.Second, 100*time.Millisecond, 8, 4, 200
 		o.users = min(o.users, 1000)
 	}
 	if o.workers < 1 || o.duration <= 0 || o.scopes < 1 || o.scopes > 20 {
@@ -108,19 +142,24 @@ type scenario struct {
 	Users int
 	Rules int
 	Reuse bool
+	// Zero values take the command's flags.
+	Workers int
+	Alg     string
+	Header  string
+	Floor   bool
 }
 
 // readmeSuite is the table in docs/performance.md.
 func readmeSuite(o *options) []scenario {
 	return []scenario{
-		{"anonymous", MixAnonymous, 0, 10, false},
-		{"cached static user", MixStatic, 0, 10, false},
-		{"cached, 500 distinct users", MixUsers, 500, 10, false},
-		{"cache-miss static user (bcrypt)", MixFresh, max(o.users, 100000), 10, false},
-		{"cached static user, 1,000 rules", MixStatic, 0, 1000, false},
-		{"cached static user, 10,000 rules", MixStatic, 0, 10000, false},
-		{"docker pull shape, reuse off", MixPull, o.workers, 10, false},
-		{"docker pull shape, token_reuse on", MixPull, o.workers, 10, true},
+		{Name: "anonymous", Mix: MixAnonymous, Users: 0, Rules: 10, Reuse: false},
+		{Name: "cached static user", Mix: MixStatic, Users: 0, Rules: 10, Reuse: false},
+		{Name: "cached, 500 distinct users", Mix: MixUsers, Users: 500, Rules: 10, Reuse: false},
+		{Name: "cache-miss static user (bcrypt)", Mix: MixFresh, Users: max(o.users, 100000), Rules: 10},
+		{Name: "cached static user, 1,000 rules", Mix: MixStatic, Users: 0, Rules: 1000, Reuse: false},
+		{Name: "cached static user, 10,000 rules", Mix: MixStatic, Users: 0, Rules: 10000, Reuse: false},
+		{Name: "docker pull shape, reuse off", Mix: MixPull, Users: o.workers, Rules: 10, Reuse: false},
+		{Name: "docker pull shape, token_reuse on", Mix: MixPull, Users: o.workers, Rules: 10, Reuse: true},
 	}
 }
 
@@ -131,14 +170,24 @@ func run(args []string, stdout, stderr io.Writer) error {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
+	if o.serveFloor != "" {
+		return serveFloor(ctx, o.serveFloor, o.floorBody)
+	}
 	if o.soak {
 		return soak(ctx, o, stdout)
 	}
-	list := []scenario{{Name: o.mix, Mix: o.mix, Users: o.users, Rules: o.rules, Reuse: o.reuse}}
-	if o.suite {
+	list := []scenario{{Name: o.mix, Mix: o.mix, Users: o.users, Rules: o.rules, Reuse: o.reuse, Floor: o.floor}}
+	if o.floor {
+		list[0].Name = "net/http floor"
+	}
+	switch {
+	case o.suite && o.driver == DriverWrk:
+		list = wrkSuite(o)
+	case o.suite:
 		list = readmeSuite(o)
 	}
-	rep := Report{Machine: machine(), Workers: o.workers, Duration: o.duration.Seconds()}
+	rep := Report{Machine: machine(), Driver: o.driver, Workers: o.workers, Duration: o.duration.Seconds(), Load: loadAvg()}
+	floors := map[int]float64{} // connections → floor CPU µs per request, this run
 	for _, sc := range list {
 		if o.smoke && sc.Mix == MixFresh {
 			sc.Users = 1000
@@ -147,95 +196,18 @@ func run(args []string, stdout, stderr io.Writer) error {
 		if err != nil {
 			return fmt.Errorf("%s: %w", sc.Name, err)
 		}
+		if sc.Floor {
+			floors[res.Workers] = res.CPUPerTokenUS
+		} else if f, ok := floors[res.Workers]; ok && res.ES256SigUS > 0 {
+			res.FloorCPUUS = f
+			res.BudgetRatio = res.CPUPerTokenUS / (f + res.ES256SigUS)
+		}
 		rep.Results = append(rep.Results, *res)
-		fmt.Fprintf(stderr, "%-36s %8.0f tokens/s  p99 %7.2f ms  ratio %5.2f  errors %d\n", sc.Name, res.TokensPerSec, res.P99MS, res.Ratio, res.Errors)
+		fmt.Fprintf(stderr, "%-40s c%-3d %8.0f tokens/s  p50 %6.2f p99 %7.2f ms  %6.1f µs/token  ratio %5.2f  budget %4.2f  errors %d\n",
+			sc.Name, res.Workers, res.TokensPerSec, res.P50MS, res.P99MS, res.CPUPerTokenUS, res.Ratio, res.BudgetRatio, res.Errors)
 	}
+	rep.LoadAfter = loadAvg()
 	return writeReport(rep, o.jsonOut, stdout)
-}
-
-// runScenario starts a server when asked, measures the raw signature cost,
-// warms up, then runs the measured load with CPU and allocation counters
-// read around it.
-func runScenario(ctx context.Context, o *options, sc scenario) (*Result, error) {
-	url, pid, base := o.url, o.pid, ""
-	var signer signerAlg
-	res := &Result{Scenario: sc.Name, Mix: sc.Mix, Workers: o.workers, Reuse: sc.Reuse}
-	if o.spawn != "" {
-		users := sc.Users
-		if sc.Mix == MixStatic || sc.Mix == MixAnonymous {
-			users = sc.Rules // userN are named in the policy's team rules
-		}
-		spec := serverSpec{Rules: max(sc.Rules, 2), Users: users, BcryptCost: o.bcryptCost, Reuse: sc.Reuse}
-		if sc.Mix == MixFresh {
-			spec.CacheTTL = time.Hour // a miss is a miss because the credential is new
-		}
-		srv, err := spawn(ctx, o.spawn, o.tmp, spec)
-		if err != nil {
-			return nil, err
-		}
-		defer srv.stop()
-		url, pid, base = srv.URL, srv.PID(), srv.Base
-		signer = signerAlg{srv.Signer, srv.Alg}
-		res.PolicyRules, res.StartupMS = spec.Rules, ms(srv.Startup)
-	} else {
-		var err error
-		if signer, err = loadSigner(o.keyFile, o.alg); err != nil {
-			return nil, err
-		}
-	}
-	sig, err := signatureCost(signer.s, signer.alg, o.sigN, 5)
-	if err != nil {
-		return nil, err
-	}
-	res.SigAlg, res.SigCPUUS = string(signer.alg), us(sig)
-
-	sp := loadSpec{URL: url, Service: o.service, Mix: sc.Mix, Users: sc.Users, User: o.user, Password: o.password,
-		Scopes: o.scopes, Workers: o.workers, Timeout: 30 * time.Second}
-	if sc.Mix == MixUsers || sc.Mix == MixPull {
-		// Every user's first request pays bcrypt: make them all before
-		// measuring the cached path.
-		sp.Duration, sp.Requests = 5*time.Minute, sc.Users
-		if _, err := runLoad(ctx, sp); err != nil {
-			return nil, err
-		}
-	}
-	if o.warmup > 0 && sc.Mix != MixFresh {
-		sp.Duration, sp.Requests = o.warmup, 0
-		if _, err := runLoad(ctx, sp); err != nil {
-			return nil, err
-		}
-	}
-	sp.Duration, sp.Requests = o.duration, o.requests
-	var cpu0, cpu1 time.Duration
-	var m0, m1 float64
-	if pid > 0 {
-		cpu0, _ = procCPU(pid)
-	}
-	if base != "" {
-		m0, _ = serverMallocs(base)
-	}
-	lr, err := runLoad(ctx, sp)
-	if err != nil {
-		return nil, err
-	}
-	if pid > 0 {
-		cpu1, _ = procCPU(pid)
-	}
-	if base != "" {
-		m1, _ = serverMallocs(base)
-	}
-	res.fill(lr)
-	if pid > 0 && res.Tokens > 0 {
-		res.ServerCPUSeconds = (cpu1 - cpu0).Seconds()
-		res.CPUPerTokenUS = us(cpu1-cpu0) / float64(res.Tokens)
-		if res.SigCPUUS > 0 {
-			res.Ratio = res.CPUPerTokenUS / res.SigCPUUS
-		}
-	}
-	if m1 > m0 && res.Requests > 0 {
-		res.AllocsPerToken = (m1 - m0) / float64(res.Requests)
-	}
-	return res, nil
 }
 
 // signerAlg is a private key and its JWS algorithm.

@@ -52,6 +52,35 @@ func procCPU(pid int) (time.Duration, error) {
 	return time.Duration(ut+st) * time.Second / clockTicks, nil
 }
 
+// runQueueWait returns how long the threads of process pid have waited
+// on a CPU run queue, runnable but not running (the second field of
+// /proc/<pid>/task/*/schedstat; threads that already exited are not
+// counted). On a machine shared with the load generator this is the
+// scheduling share of the latency.
+func runQueueWait(pid int) (time.Duration, error) {
+	tasks, err := os.ReadDir(fmt.Sprintf("/proc/%d/task", pid))
+	if err != nil {
+		return 0, err
+	}
+	var sum time.Duration
+	for _, t := range tasks {
+		raw, err := os.ReadFile(fmt.Sprintf("/proc/%d/task/%s/schedstat", pid, t.Name()))
+		if err != nil {
+			continue // the thread exited
+		}
+		f := strings.Fields(string(raw))
+		if len(f) < 2 {
+			return 0, fmt.Errorf("/proc/%d/task/%s/schedstat: malformed", pid, t.Name())
+		}
+		ns, err := strconv.ParseInt(f[1], 10, 64)
+		if err != nil {
+			return 0, fmt.Errorf("/proc/%d/task/%s/schedstat: %w", pid, t.Name(), err)
+		}
+		sum += time.Duration(ns)
+	}
+	return sum, nil
+}
+
 // rusageThread is RUSAGE_THREAD (Linux): the calling thread's usage.
 const rusageThread = 1
 
@@ -112,19 +141,30 @@ func signatureCost(signer crypto.Signer, alg jose.SignatureAlgorithm, n, rounds 
 	return per[rounds/2], nil
 }
 
-// serverMallocs reads go_memstats_mallocs_total from the server's /metrics.
-func serverMallocs(base string) (float64, error) {
+// goMetrics reads the unlabelled samples of the server's /metrics.
+func goMetrics(base string) (map[string]float64, error) {
 	resp, err := http.Get(base + "/metrics")
 	if err != nil {
-		return 0, err
+		return nil, err
 	}
 	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return nil, fmt.Errorf("%s/metrics: %s", base, resp.Status)
+	}
+	out := map[string]float64{}
 	sc := bufio.NewScanner(resp.Body)
 	sc.Buffer(make([]byte, 64<<10), 1<<20)
 	for sc.Scan() {
-		if v, ok := strings.CutPrefix(sc.Text(), "go_memstats_mallocs_total "); ok {
-			return strconv.ParseFloat(v, 64)
+		name, v, ok := strings.Cut(sc.Text(), " ")
+		if !ok || strings.HasPrefix(name, "#") || strings.Contains(name, "{") {
+			continue
+		}
+		if f, err := strconv.ParseFloat(v, 64); err == nil {
+			out[name] = f
 		}
 	}
-	return 0, fmt.Errorf("%s/metrics has no go_memstats_mallocs_total", base)
+	if _, ok := out["go_memstats_mallocs_total"]; !ok {
+		return nil, fmt.Errorf("%s/metrics has no go_memstats_mallocs_total", base)
+	}
+	return out, nil
 }

@@ -3,8 +3,13 @@ package main
 import (
 	"context"
 	"crypto"
+	"crypto/ed25519"
+	"crypto/rand"
+	"crypto/x509"
+	"crypto/x509/pkix"
 	"errors"
 	"fmt"
+	"math/big"
 	"net"
 	"net/http"
 	"os"
@@ -36,6 +41,9 @@ type serverSpec struct {
 	CacheTTL   time.Duration // credential cache ttl (0: default)
 	Reuse      bool          // token_reuse enabled
 	Alg        jose.SignatureAlgorithm
+	Header     string   // the service's header form: x5c (default) or kid
+	Env        []string // extra environment of the server (GOGC=…, GODEBUG=…)
+	Admin      bool     // an admin listener with pprof (AdminAddr)
 	// OIDCIssuer, when set, makes a soak setup: an oidc provider "ci" for
 	// this issuer besides the static users, info-level logs, and only
 	// settings every regbridge release reads, so that older binaries can
@@ -51,8 +59,10 @@ type server struct {
 	Signer  crypto.Signer
 	Alg     jose.SignatureAlgorithm
 	Startup time.Duration // exec to the first 200 from /healthz
-	dir     string
-	log     *os.File
+	// AdminAddr serves /debug/pprof when the spec asked for it.
+	AdminAddr string
+	dir       string
+	log       *os.File
 }
 
 // spawn writes a key, an htpasswd file, a policy and a config into a fresh
@@ -65,7 +75,7 @@ func spawn(ctx context.Context, binary, tmp string, spec serverSpec) (*server, e
 	if spec.Alg == "" {
 		spec.Alg = jose.ES256
 	}
-	signer, cert, err := signing.GenerateKey(spec.Alg, "regbridge-bench", 24*time.Hour, time.Now(), nil)
+	signer, cert, err := benchKey(spec.Alg)
 	if err != nil {
 		return nil, err
 	}
@@ -87,7 +97,15 @@ func spawn(ctx context.Context, binary, tmp string, spec serverSpec) (*server, e
 		return nil, err
 	}
 	addr := fmt.Sprintf("127.0.0.1:%d", port)
-	config := benchConfig(addr, spec)
+	admin := ""
+	if spec.Admin {
+		p, err := freePort()
+		if err != nil {
+			return nil, err
+		}
+		admin = fmt.Sprintf("127.0.0.1:%d", p)
+	}
+	config := benchConfig(addr, admin, spec)
 	if spec.OIDCIssuer != "" {
 		config = soakConfig(addr, spec)
 	}
@@ -98,9 +116,10 @@ func spawn(ctx context.Context, binary, tmp string, spec serverSpec) (*server, e
 	if err != nil {
 		return nil, err
 	}
-	s := &server{URL: "http://" + addr + "/token", Base: "http://" + addr, Signer: signer, Alg: spec.Alg, dir: dir, log: logf}
+	s := &server{URL: "http://" + addr + "/token", Base: "http://" + addr, Signer: signer, Alg: spec.Alg, AdminAddr: admin, dir: dir, log: logf}
 	s.cmd = exec.CommandContext(ctx, binary, "serve", "--config", filepath.Join(dir, "regbridge.yaml"))
 	s.cmd.Stdout, s.cmd.Stderr = logf, logf
+	s.cmd.Env = append(os.Environ(), spec.Env...)
 	s.cmd.Cancel = func() error { return s.cmd.Process.Signal(syscall.SIGTERM) }
 	s.cmd.WaitDelay = 10 * time.Second
 	start := time.Now()
@@ -215,22 +234,29 @@ rules:
 	return b.String()
 }
 
-func benchConfig(addr string, spec serverSpec) string {
+func benchConfig(addr, admin string, spec serverSpec) string {
 	var b strings.Builder
+	svc := ""
+	if spec.Header != "" {
+		svc += ", header: " + spec.Header
+	}
+	if spec.Alg == jose.EdDSA {
+		svc += ", registry: v3"
+	}
 	fmt.Fprintf(&b, `listen: %q
 public_url: "http://%s"
 services:
-  - {name: %s, issuer: %s}
+  - {name: %s, issuer: %s`+svc+`}
 keys:
   - {private_key: key.pem, certificate: cert.pem}
 providers:
   - {id: users, type: static, htpasswd: htpasswd}
 policy: policy.yaml
 log: {level: error}
-observability: {metrics_on_token_listener: true}
+observability: {metrics_on_token_listener: true%s}
 reload: {watch: false}
 shutdown: {drain: 0s}
-`, addr, addr, benchService, benchIssuer)
+`, addr, addr, benchService, benchIssuer, adminConfig(admin))
 	b.WriteString("cache: {size: 200000")
 	if spec.CacheTTL > 0 {
 		fmt.Fprintf(&b, ", ttl: %s", spec.CacheTTL)
@@ -240,6 +266,33 @@ shutdown: {drain: 0s}
 		b.WriteString("token_reuse: {enabled: true}\n")
 	}
 	return b.String()
+}
+
+func adminConfig(admin string) string {
+	if admin == "" {
+		return ""
+	}
+	return fmt.Sprintf(", metrics_listen: %q, pprof: true", admin)
+}
+
+// benchKey returns a fresh key of alg and a self-signed certificate for it.
+func benchKey(alg jose.SignatureAlgorithm) (crypto.Signer, *x509.Certificate, error) {
+	if alg != jose.EdDSA {
+		return signing.GenerateKey(alg, benchIssuer, 24*time.Hour, time.Now(), nil)
+	}
+	_, priv, err := ed25519.GenerateKey(rand.Reader)
+	if err != nil {
+		return nil, nil, err
+	}
+	tmpl := &x509.Certificate{SerialNumber: big.NewInt(time.Now().UnixNano()), Subject: pkix.Name{CommonName: benchIssuer},
+		NotBefore: time.Now().Add(-5 * time.Minute), NotAfter: time.Now().Add(24 * time.Hour),
+		KeyUsage: x509.KeyUsageDigitalSignature, BasicConstraintsValid: true}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, priv.Public(), priv)
+	if err != nil {
+		return nil, nil, err
+	}
+	cert, err := x509.ParseCertificate(der)
+	return priv, cert, err
 }
 
 // soakRule lets the soak run's CI tokens pull and push bench/**.

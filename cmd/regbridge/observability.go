@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/http/pprof"
 	"os"
+	goruntime "runtime"
 	"strings"
 	"time"
 
@@ -126,6 +127,9 @@ func (o *observability) start(errc chan<- error) error {
 		mux.Handle(p, h)
 	}
 	if o.pprof {
+		// Sample one mutex contention event in 100 for /debug/pprof/mutex
+		// (off otherwise; the cost is a counter per contended unlock).
+		goruntime.SetMutexProfileFraction(100)
 		mux.HandleFunc("/debug/pprof/", pprof.Index)
 		mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
 		mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)

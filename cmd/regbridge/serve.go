@@ -49,6 +49,7 @@ func runServe(c *cli.Context) error {
 		return err
 	}
 	log := newLogger(c.App.ErrWriter, cfg.Log)
+	applyGC(env, log)
 	rt, err := newRuntime(cfg, env, log, time.Now)
 	if err != nil {
 		return err

@@ -29,6 +29,9 @@ type Service struct {
 	Name   string // the registry's auth.token.service; becomes `aud`
 	Issuer string // the registry's auth.token.issuer
 	Header string // headerX5C (default) or headerKid
+	// TokenFields is the service's token_fields: "" (both token and
+	// access_token) or "access_token" (that field only).
+	TokenFields string
 	// RegistryURL, when set, is the service's registry_url (the registry
 	// regbridge reads for the filtered catalog).
 	RegistryURL string
@@ -116,8 +119,11 @@ func startBridge(t *testing.T, opts BridgeOptions) *Bridge {
 				h = headerX5C
 			}
 			extra := ""
+			if s.TokenFields != "" {
+				extra += ", token_fields: " + s.TokenFields
+			}
 			if s.RegistryURL != "" {
-				extra = fmt.Sprintf(", registry_url: %q", s.RegistryURL)
+				extra += fmt.Sprintf(", registry_url: %q", s.RegistryURL)
 			}
 			fmt.Fprintf(&cfg, "  - {name: %q, issuer: %q, token_ttl: 5m, header: %s%s}\n", s.Name, s.Issuer, h, extra)
 		}
@@ -232,6 +238,8 @@ func (b *Bridge) Token(t *testing.T, service, user, password string, scopes ...s
 }
 
 // MustToken is Token for a request that must succeed; it returns the JWT.
+// The answer must carry token and access_token with the same value, or
+// access_token alone for a service with token_fields: access_token.
 func (b *Bridge) MustToken(t *testing.T, service, user, password string, scopes ...string) string {
 	t.Helper()
 	code, body := b.Token(t, service, user, password, scopes...)
@@ -242,10 +250,24 @@ func (b *Bridge) MustToken(t *testing.T, service, user, password string, scopes 
 	if err := json.Unmarshal(body, &tr); err != nil {
 		t.Fatalf("token response: %v: %s", err, body)
 	}
-	if tr.Token == "" || tr.Token != tr.AccessToken {
-		t.Fatalf("token response: token and access_token must be the same non-empty value: %s", body)
+	want := tr.AccessToken
+	if b.accessOnly(service) {
+		want = ""
 	}
-	return tr.Token
+	if tr.AccessToken == "" || tr.Token != want {
+		t.Fatalf("token response for service %s: want access_token and token %q: %s", service, want, body)
+	}
+	return tr.AccessToken
+}
+
+// accessOnly reports whether service answers access_token only.
+func (b *Bridge) accessOnly(service string) bool {
+	for _, s := range b.Services {
+		if s.Name == service {
+			return s.TokenFields == "access_token"
+		}
+	}
+	return false
 }
 
 // htpasswdLines renders bcrypt htpasswd lines (cost 4: fast, still bcrypt).

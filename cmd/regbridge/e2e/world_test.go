@@ -41,10 +41,11 @@ rules:
 // Services of the shared bridge: one per registry configuration, each with
 // its own issuer, so that a token for one registry is refused by another.
 var (
-	svc28    = Service{Name: "registry28.test", Issuer: "regbridge-e2e-28", Header: headerX5C}
-	svc30    = Service{Name: "registry30.test", Issuer: "regbridge-e2e-30", Header: headerX5C}
-	svc31    = Service{Name: "registry31.test", Issuer: "regbridge-e2e-31", Header: headerX5C}
-	svc31KID = Service{Name: "registry31-jwks.test", Issuer: "regbridge-e2e-jwks", Header: headerKid}
+	svc28 = Service{Name: "registry28.test", Issuer: "regbridge-e2e-28", Header: headerX5C}
+	svc30 = Service{Name: "registry30.test", Issuer: "regbridge-e2e-30", Header: headerX5C}
+	svc31 = Service{Name: "registry31.test", Issuer: "regbridge-e2e-31", Header: headerX5C}
+	// The jwks registry gets the smallest answer: kid header, access_token only.
+	svc31KID = Service{Name: "registry31-jwks.test", Issuer: "regbridge-e2e-jwks", Header: headerKid, TokenFields: "access_token"}
 )
 
 // world is one registry behind the shared bridge, with its accounts and the

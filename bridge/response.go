@@ -1,0 +1,124 @@
+package bridge
+
+import (
+	"encoding/json"
+	"net/http"
+	"strconv"
+	"sync"
+	"time"
+)
+
+// The token answer is framed by hand into a pooled buffer instead of going
+// through encoding/json: it is the one body on the hot path, its fields are
+// fixed, and the token itself (base64url and dots) never needs escaping. The
+// bytes are those json.Marshal writes for tokenResponse
+// (TestFramedTokenAnswersAreTheBytesOfJSONMarshal).
+
+// Header values shared by every JSON answer; net/http only reads them.
+var (
+	headerJSON    = []string{"application/json"}
+	headerNoStore = []string{"no-store"}
+)
+
+// bodyPool holds answer buffers: a token with an x5c header is about 2.5 KB.
+var bodyPool = sync.Pool{New: func() any { b := make([]byte, 0, 4096); return &b }}
+
+// appendTokenResponse appends the JSON of r, as json.Marshal writes it.
+// accessOnly leaves out the token field (the service's token_fields:
+// access_token).
+func appendTokenResponse(b []byte, r *tokenResponse, accessOnly bool) []byte {
+	b = append(b, '{')
+	if !accessOnly {
+		b = append(b, `"token":`...)
+		b = appendToken(b, r.Token)
+		b = append(b, ',')
+	}
+	b = append(b, `"access_token":`...)
+	b = appendToken(b, r.AccessToken)
+	b = append(b, `,"expires_in":`...)
+	b = strconv.AppendInt(b, int64(r.ExpiresIn), 10)
+	b = append(b, `,"issued_at":`...)
+	b = appendJSONString(b, r.IssuedAt)
+	for _, f := range [...]struct{ name, v string }{
+		{`,"scope":`, r.Scope}, {`,"issued_token_type":`, r.IssuedTokenType},
+		{`,"refresh_token":`, r.RefreshToken}, {`,"token_type":`, r.TokenType},
+	} {
+		if f.v != "" { // omitempty
+			b = append(b, f.name...)
+			b = appendJSONString(b, f.v)
+		}
+	}
+	return append(b, '}')
+}
+
+// appendToken appends a compact JWS as a JSON string. Base64url and dots
+// need no escaping; checking that with one table lookup per byte is
+// cheaper than appendJSONString's comparisons over both 2 KB copies.
+func appendToken(b []byte, tok string) []byte {
+	if base64URLAndDots(tok) {
+		b = append(b, '"')
+		b = append(b, tok...)
+		return append(b, '"')
+	}
+	return appendJSONString(b, tok)
+}
+
+// base64URLAndDots reports whether s holds only base64url letters and dots.
+func base64URLAndDots(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if !jwsByte[s[i]] {
+			return false
+		}
+	}
+	return true
+}
+
+// jwsByte marks the bytes of a compact JWS.
+var jwsByte = func() (t [256]bool) {
+	for _, c := range "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_." {
+		t[c] = true
+	}
+	return t
+}()
+
+// appendJSONString appends s as a JSON string the way encoding/json does:
+// directly when every byte is printable ASCII that json.Marshal leaves as
+// it is, through json.Marshal otherwise.
+func appendJSONString(b []byte, s string) []byte {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c >= 0x7f || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
+			q, _ := json.Marshal(s) // a string always marshals
+			return append(b, q...)
+		}
+	}
+	b = append(b, '"')
+	b = append(b, s...)
+	return append(b, '"')
+}
+
+// issuedAt is the RFC 3339 UTC issued_at of an answer.
+func issuedAt(t time.Time) string {
+	var buf [len(time.RFC3339) + 8]byte
+	return string(t.UTC().AppendFormat(buf[:0], time.RFC3339))
+}
+
+// writeTokenAnswer sends resp as a 200 in one write with its length.
+func writeTokenAnswer(w http.ResponseWriter, resp *tokenResponse, accessOnly bool) {
+	bp := bodyPool.Get().(*[]byte)
+	body := appendTokenResponse((*bp)[:0], resp, accessOnly)
+	writeBody(w, http.StatusOK, body)
+	if cap(body) <= 64<<10 {
+		*bp = body[:0]
+		bodyPool.Put(bp)
+	}
+}
+
+// writeBody sends a JSON body with its Content-Length: net/http would send
+// a body over 2 KB (a token with an x5c header) chunked.
+func writeBody(w http.ResponseWriter, status int, body []byte) {
+	h := w.Header()
+	h["Content-Type"], h["Cache-Control"] = headerJSON, headerNoStore
+	h["Content-Length"] = []string{strconv.Itoa(len(body))}
+	w.WriteHeader(status)
+	w.Write(body)
+}
