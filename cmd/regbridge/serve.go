@@ -200,6 +200,13 @@ func (rt *runtime) run(ctx context.Context) error {
 	if err := rt.obs.start(errc); err != nil {
 		return err
 	}
+	sweepCtx, stopSweep := context.WithCancel(ctx)
+	swept := make(chan struct{})
+	go func() {
+		defer close(swept)
+		rt.srv.SweepCache(sweepCtx)
+	}()
+	defer func() { stopSweep(); <-swept }()
 	rt.log.Info("regbridge serving", "addr", ln.Addr().String(), "token_path", rt.cfg.tokenPath(), "version", buildVersion())
 	tick := make(<-chan time.Time)
 	if rt.watch != nil && rt.cfg.watchEnabled() {
