@@ -124,12 +124,16 @@ func TestHitsDuringASweepAnswerLiveEntriesAndNeverExpiredOnes(t *testing.T) {
 
 	var stop atomic.Bool
 	var wrong atomic.Int64
-	var wg sync.WaitGroup
+	var wg, started sync.WaitGroup
 	for w := range 4 {
 		wg.Add(1)
+		started.Add(1)
 		go func() {
 			defer wg.Done()
 			for i := w; !stop.Load(); i += 4 {
+				if i == w+4 {
+					started.Done()
+				}
 				if _, hit := c.get(sweepKey(i%live), nil); !hit {
 					wrong.Add(1)
 				}
@@ -140,13 +144,14 @@ func TestHitsDuringASweepAnswerLiveEntriesAndNeverExpiredOnes(t *testing.T) {
 		}()
 	}
 	wg.Add(1)
-	go func() { // moves entries to the front under the write lock
+	go func() { // lets hits move entries to the front under the write lock
 		defer wg.Done()
-		for !stop.Load() {
+		for i := 0; i < 100 && !stop.Load(); i++ { // 100 s, well within the live TTL
 			clk.add(promoteEvery)
 			runtime.Gosched()
 		}
 	}()
+	started.Wait()
 	removed := c.sweepOnce()
 	stop.Store(true)
 	wg.Wait()
