@@ -27,6 +27,9 @@ type CredentialCache struct {
 	group       singleflight.Group
 	// perms holds forge answers about repositories, per credential.
 	perms *permissionCache
+	// due and sweepEvery drive the sweep of expired entries (cache_sweep.go).
+	due        expiryIndex
+	sweepEvery time.Duration
 
 	hits, misses, evictions, expiries atomic.Uint64
 }
@@ -52,7 +55,8 @@ const promoteEvery = time.Second
 // NewCredentialCache returns a cache sized by cfg (defaults applied by the
 // caller). A size of 0 disables caching but keeps the singleflight.
 func NewCredentialCache(cfg CacheConfig, now func() time.Time) *CredentialCache {
-	c := &CredentialCache{ttl: cfg.TTL, negativeTTL: cfg.NegativeTTL, now: now, perms: newPermissionCache(cfg.Size, now)}
+	c := &CredentialCache{ttl: cfg.TTL, negativeTTL: cfg.NegativeTTL, now: now, perms: newPermissionCache(cfg.Size, now),
+		sweepEvery: sweepInterval(cfg)}
 	if cfg.Size > 0 {
 		c.lru, _ = lru.New[[32]byte, cacheEntry](cfg.Size)
 	}
@@ -197,4 +201,5 @@ func (c *CredentialCache) store(key [32]byte, id providers.Identity, err error, 
 	if c.lru.Add(key, cacheEntry{id: id, err: err, expires: until, kept: kept, promoted: promoted}) {
 		c.evictions.Add(1)
 	}
+	c.due.note(key, until)
 }

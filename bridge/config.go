@@ -118,6 +118,9 @@ type CacheConfig struct {
 	TTL time.Duration `yaml:"ttl"`
 	// NegativeTTL is how long a definite rejection is remembered (default 10s).
 	NegativeTTL time.Duration `yaml:"negative_ttl"`
+	// SweepInterval is how often expired entries are removed without
+	// waiting for their credential to be presented again (default 10s).
+	SweepInterval time.Duration `yaml:"sweep_interval"`
 }
 
 // WithDefaults returns c with empty fields set to their defaults.
@@ -130,6 +133,9 @@ func (c CacheConfig) WithDefaults() CacheConfig {
 	}
 	if c.NegativeTTL == 0 {
 		c.NegativeTTL = 10 * time.Second
+	}
+	if c.SweepInterval == 0 {
+		c.SweepInterval = defaultSweepInterval
 	}
 	return c
 }
@@ -145,6 +151,9 @@ func (c CacheConfig) Validate() error {
 	}
 	if c.NegativeTTL < 0 {
 		errs = append(errs, fmt.Errorf("negative_ttl: %s is negative", c.NegativeTTL))
+	}
+	if c.SweepInterval < 0 {
+		errs = append(errs, fmt.Errorf("sweep_interval: %s is negative", c.SweepInterval))
 	}
 	return errors.Join(errs...)
 }

@@ -131,6 +131,13 @@ func (rt *runtime) run(ctx context.Context) error {
 	if err := rt.obs.start(errc); err != nil {
 		return err
 	}
+	sweepCtx, stopSweep := context.WithCancel(ctx)
+	swept := make(chan struct{})
+	go func() {
+		defer close(swept)
+		rt.srv.SweepCache(sweepCtx)
+	}()
+	defer func() { stopSweep(); <-swept }()
 	rt.log.Info("regbridge serving", "addr", ln.Addr().String(), "token_path", rt.cfg.tokenPath(), "version", buildVersion())
 	return rt.loop(ctx, hs, errc, hup)
 }
