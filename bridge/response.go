@@ -1,11 +1,12 @@
 package bridge
 
 import (
-	"encoding/json"
 	"net/http"
 	"strconv"
 	"sync"
 	"time"
+
+	"github.com/regbridge/regbridge/internal/jsonappend"
 )
 
 // The token answer is framed by hand into a pooled buffer instead of going
@@ -38,14 +39,14 @@ func appendTokenResponse(b []byte, r *tokenResponse, accessOnly bool) []byte {
 	b = append(b, `,"expires_in":`...)
 	b = strconv.AppendInt(b, int64(r.ExpiresIn), 10)
 	b = append(b, `,"issued_at":`...)
-	b = appendJSONString(b, r.IssuedAt)
+	b = jsonappend.String(b, r.IssuedAt)
 	for _, f := range [...]struct{ name, v string }{
 		{`,"scope":`, r.Scope}, {`,"issued_token_type":`, r.IssuedTokenType},
 		{`,"refresh_token":`, r.RefreshToken}, {`,"token_type":`, r.TokenType},
 	} {
 		if f.v != "" { // omitempty
 			b = append(b, f.name...)
-			b = appendJSONString(b, f.v)
+			b = jsonappend.String(b, f.v)
 		}
 	}
 	return append(b, '}')
@@ -53,14 +54,14 @@ func appendTokenResponse(b []byte, r *tokenResponse, accessOnly bool) []byte {
 
 // appendToken appends a compact JWS as a JSON string. Base64url and dots
 // need no escaping; checking that with one table lookup per byte is
-// cheaper than appendJSONString's comparisons over both 2 KB copies.
+// cheaper than jsonappend.String's comparisons over both 2 KB copies.
 func appendToken(b []byte, tok string) []byte {
 	if base64URLAndDots(tok) {
 		b = append(b, '"')
 		b = append(b, tok...)
 		return append(b, '"')
 	}
-	return appendJSONString(b, tok)
+	return jsonappend.String(b, tok)
 }
 
 // base64URLAndDots reports whether s holds only base64url letters and dots.
@@ -80,21 +81,6 @@ var jwsByte = func() (t [256]bool) {
 	}
 	return t
 }()
-
-// appendJSONString appends s as a JSON string the way encoding/json does:
-// directly when every byte is printable ASCII that json.Marshal leaves as
-// it is, through json.Marshal otherwise.
-func appendJSONString(b []byte, s string) []byte {
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; c < 0x20 || c >= 0x7f || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
-			q, _ := json.Marshal(s) // a string always marshals
-			return append(b, q...)
-		}
-	}
-	b = append(b, '"')
-	b = append(b, s...)
-	return append(b, '"')
-}
 
 // issuedAt is the RFC 3339 UTC issued_at of an answer.
 func issuedAt(t time.Time) string {
