@@ -56,7 +56,7 @@ func (s *Server) serveCatalog(w http.ResponseWriter, r *http.Request) {
 	}
 	q, err := ParseCatalogQuery(r.URL.RawQuery)
 	if err != nil {
-		s.catalogFail(w, nil, "", err)
+		s.catalogFail(r.Context(), w, nil, "", err)
 		return
 	}
 	visible, ok := s.visibleNames(w, r, "registry:catalog:*")
@@ -80,7 +80,7 @@ func (s *Server) serveSearch(w http.ResponseWriter, r *http.Request) {
 	}
 	q, err := ParseSearchQuery(r.URL.RawQuery)
 	if err != nil {
-		s.catalogFail(w, nil, "", err)
+		s.catalogFail(r.Context(), w, nil, "", err)
 		return
 	}
 	// The challenge names the catalog scope: the realm refuses docker's
@@ -99,19 +99,19 @@ func (s *Server) visibleNames(w http.ResponseWriter, r *http.Request, challengeS
 	st := s.State()
 	svc, err := catalogService(st, r.Header.Get(ServiceHeader))
 	if err != nil {
-		s.catalogFail(w, nil, "", err)
+		s.catalogFail(r.Context(), w, nil, "", err)
 		return nil, false
 	}
 	// The credential is checked before the registry is read: a bad one is
 	// refused whatever the registry's state.
 	caller, err := s.catalogAuthenticate(r.Context(), st, r, svc, nil)
 	if err != nil {
-		s.catalogFail(w, svc, challengeScope, err)
+		s.catalogFail(r.Context(), w, svc, challengeScope, err)
 		return nil, false
 	}
 	names, err := s.catalog.names(r.Context(), svc)
 	if err != nil {
-		s.catalogFail(w, svc, challengeScope, err)
+		s.catalogFail(r.Context(), w, svc, challengeScope, err)
 		return nil, false
 	}
 	scopes := pullScopes(names)
@@ -119,7 +119,7 @@ func (s *Server) visibleNames(w http.ResponseWriter, r *http.Request, challengeS
 		len(st.policy.ForgeRepositories(caller.id, svc.Name, scopes)) > 0 {
 		// Forge-mirrored grants need the forge's answers for these names.
 		if caller, err = s.catalogAuthenticate(r.Context(), st, r, svc, scopes); err != nil {
-			s.catalogFail(w, svc, challengeScope, err)
+			s.catalogFail(r.Context(), w, svc, challengeScope, err)
 			return nil, false
 		}
 	}

@@ -31,7 +31,7 @@ func registryError(w http.ResponseWriter, status int, code, message string) {
 // credential gets the registry's Bearer challenge for the catalog scope,
 // so registry clients fetch a token and retry; provider error text stays in
 // the log.
-func (s *Server) catalogFail(w http.ResponseWriter, svc *serviceState, scope string, err error) {
+func (s *Server) catalogFail(ctx context.Context, w http.ResponseWriter, svc *serviceState, scope string, err error) {
 	var qe *queryError
 	var re *RequestError
 	status, code, message := http.StatusInternalServerError, "UNKNOWN", "internal error"
@@ -61,6 +61,6 @@ func (s *Server) catalogFail(w http.ResponseWriter, svc *serviceState, scope str
 	if status >= 500 {
 		lvl = slog.LevelWarn
 	}
-	s.log.Log(context.Background(), lvl, "catalog request refused", "status", status, "err", err)
+	s.log.Log(ctx, lvl, "catalog request refused", "status", status, "err", err)
 	registryError(w, status, code, message)
 }

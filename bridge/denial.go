@@ -93,7 +93,7 @@ func denialReasons(pol *acl.Policy, id providers.Identity, service string, missi
 // everything it asked for, naming the rules and failed conditions under the
 // request id the client saw, so an operator can answer "why was I denied?".
 // Nothing is logged when everything was granted.
-func (s *Server) logNotGranted(st *State, id providers.Identity, service string, req []acl.Scope, dec acl.Decision, ev *Event) {
+func (s *Server) logNotGranted(ctx context.Context, st *State, id providers.Identity, service string, req []acl.Scope, dec acl.Decision, ev *Event) {
 	missing := notGranted(req, dec.Granted)
 	if len(missing) == 0 && len(dec.Dropped) == 0 {
 		return
@@ -110,5 +110,5 @@ func (s *Server) logNotGranted(st *State, id providers.Identity, service string,
 	if len(dec.Dropped) > 0 {
 		attrs = append(attrs, "dropped", dec.Dropped)
 	}
-	s.log.Log(context.Background(), slog.LevelInfo, "scope not granted", attrs...)
+	s.log.Log(ctx, slog.LevelInfo, "scope not granted", attrs...)
 }

@@ -100,7 +100,7 @@ func (s *Server) issue(r *http.Request, req *TokenRequest, ev *Event) (*issued, 
 	dec := st.policy.Decide(id, svc.Name, req.Scopes)
 	endSpan(dspan, nil)
 	ev.Rules, ev.Dropped = dec.Rules, dec.Dropped
-	s.logNotGranted(st, id, svc.Name, req.Scopes, dec, ev)
+	s.logNotGranted(r.Context(), st, id, svc.Name, req.Scopes, dec, ev)
 	if dec.Forbidden != nil {
 		return nil, &forbiddenError{rule: dec.Forbidden.Rule, reason: dec.Forbidden.Reason}
 	}
