@@ -65,3 +65,47 @@ complete_words regbridge completion ""
 		}
 	}
 }
+
+// TestTheZshScriptCompletesWithTheBuiltBinary runs the zsh script's
+// function in a real zsh against a built regbridge, with zsh's completion
+// builtins (_describe, _files, compdef) replaced by functions that print
+// what they were given. Without zsh the test skips, unless
+// REGBRIDGE_E2E_REQUIRED=1 (.ci/run), where it fails.
+func TestTheZshScriptCompletesWithTheBuiltBinary(t *testing.T) {
+	zsh, err := exec.LookPath("zsh")
+	if err != nil {
+		if os.Getenv("REGBRIDGE_E2E_REQUIRED") == "1" {
+			t.Fatal("zsh is not installed (REGBRIDGE_E2E_REQUIRED=1; run .ci/install-tools)")
+		}
+		t.Skip("zsh is not installed (run .ci/install-tools)")
+	}
+	bin := t.TempDir()
+	build := exec.Command("go", "build", "-o", filepath.Join(bin, "regbridge"), ".")
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	script := `compdef() { print -r -- "compdef $*" }
+_describe() { print -r -- "${(j: :)opts}" }
+_files() { print -r -- "(files)" }
+source <(regbridge completion zsh)
+complete_words() { local -a words; words=("$@"); _regbridge }
+complete_words regbridge regi
+complete_words regbridge init --for
+complete_words regbridge completion ""
+`
+	cmd := exec.Command(zsh, "-f", "-c", script)
+	cmd.Env = append(os.Environ(), "PATH="+bin+string(os.PathListSeparator)+os.Getenv("PATH"))
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("zsh: %v\n%s", err, out)
+	}
+	lines := strings.Split(strings.TrimRight(string(out), "\n"), "\n")
+	if len(lines) != 4 || lines[0] != "compdef _regbridge regbridge" {
+		t.Fatalf("zsh output:\n%s\nwant the compdef line and 3 completions", out)
+	}
+	for i, want := range []string{"registry-config", "--force", "bash zsh fish"} {
+		if !strings.Contains(" "+lines[i+1]+" ", " "+want+" ") {
+			t.Errorf("completion %d: got %q, want it to offer %q", i+1, lines[i+1], want)
+		}
+	}
+}
