@@ -45,14 +45,15 @@ var buildahScenarios = []scenario{
 	{"a user is refused a push to another user's repository", func(t *testing.T, w *world) {
 		c := newClient(t, toolBuildah)
 		c.MustLogin(t, w.reg.Host, "alice", w.pw["alice"])
-		id := buildahLocalImage(t, c, "not yours "+randomPassword(t))
+		id := localImage(t, c, "not yours "+randomPassword(t))
 		c.MustFail(t, refusedWords, "", "push", "--tls-verify=false", id, "docker://"+w.reg.Ref("bob/bh-app:1"))
 	}},
 }
 
-// buildahLocalImage puts a one-layer image holding content into c's
-// storage (from an OCI layout, no registry involved) and returns its id.
-func buildahLocalImage(t *testing.T, c *Client, content string) string {
+// localImage puts a one-layer image holding content into the storage of
+// c, a buildah or podman client (from an OCI layout, no registry
+// involved), and returns its id.
+func localImage(t *testing.T, c *Client, content string) string {
 	t.Helper()
 	// buildah names the image after the layout's path, and an image name
 	// must be lower case, which t.TempDir paths are not.
@@ -64,7 +65,7 @@ func buildahLocalImage(t *testing.T, c *Client, content string) string {
 	writeOCILayout(t, src, "1", content)
 	out := strings.Fields(c.MustRun(t, "", "pull", "oci:"+src+":1"))
 	if len(out) == 0 {
-		t.Fatal("buildah pull printed no image id")
+		t.Fatalf("%s pull printed no image id", c.Tool.name)
 	}
 	return out[len(out)-1]
 }
@@ -73,7 +74,7 @@ func buildahLocalImage(t *testing.T, c *Client, content string) string {
 // returns the manifest digest buildah pushed.
 func buildahPushNew(t *testing.T, c *Client, ref, content string) string {
 	t.Helper()
-	id := buildahLocalImage(t, c, content)
+	id := localImage(t, c, content)
 	df := filepath.Join(c.WorkDir(), "digest")
 	c.MustRun(t, "", "push", "--tls-verify=false", "--digestfile", df, id, "docker://"+ref)
 	b, err := os.ReadFile(df)

@@ -15,7 +15,7 @@ import (
 // the entry docker login stored (its own way: buildah and skopeo through
 // $DOCKER_CONFIG, regctl the same, helm as its registry configuration,
 // ctr on its command line, as a kubelet pull secret would hand it over).
-var refreshClients = []tool{toolRegctl, toolBuildah, toolSkopeo, toolHelm, toolCtr}
+var refreshClients = []tool{toolRegctl, toolBuildah, toolPodman, toolSkopeo, toolHelm, toolCtr}
 
 // clientFromDockerEntry is a fresh client of tl holding the credential
 // docker stored for reg: for ctr the flags that carry it.
@@ -63,8 +63,15 @@ func refreshPushAndPullBack(t *testing.T, tl tool, docker *Client, reg *Registry
 		digest := buildahPushNew(t, c, reg.Ref("team/buildah:1"), content)
 		back, _ := clientFromDockerEntry(t, tl, docker, reg)
 		back.MustRun(t, "", "pull", "--tls-verify=false", "docker://"+reg.Ref("team/buildah@"+digest))
-		id := buildahLocalImage(t, c, "elsewhere")
+		id := localImage(t, c, "elsewhere")
 		c.MustFail(t, refusedWords, "", "push", "--tls-verify=false", id, "docker://"+reg.Ref("other/buildah:1"))
+	case toolPodman.name:
+		id := localImage(t, c, content)
+		ref := reg.Ref("team/podman:1")
+		c.MustRun(t, "", "push", "--tls-verify=false", id, "docker://"+ref)
+		back, _ := clientFromDockerEntry(t, tl, docker, reg)
+		back.MustRun(t, "", "pull", "--tls-verify=false", "docker://"+ref)
+		c.MustFail(t, refusedWords, "", "push", "--tls-verify=false", id, "docker://"+reg.Ref("other/podman:1"))
 	case toolSkopeo.name:
 		src, back := filepath.Join(c.WorkDir(), "src"), filepath.Join(c.WorkDir(), "back")
 		want := writeOCILayout(t, src, "1", content)
@@ -106,8 +113,11 @@ func refusedPush(t *testing.T, tl tool, c *Client, auth []string, reg *Registry,
 		writeOCILayout(t, src, "1", "late "+randomPassword(t))
 		c.MustFail(t, refusedWords, "", "image", "copy", "ocidir://"+src+":1", reg.Ref("team/regctl:late"))
 	case toolBuildah.name:
-		id := buildahLocalImage(t, c, "late "+randomPassword(t))
+		id := localImage(t, c, "late "+randomPassword(t))
 		c.MustFail(t, refusedWords, "", "push", "--tls-verify=false", id, "docker://"+reg.Ref("team/buildah:late"))
+	case toolPodman.name:
+		id := localImage(t, c, "late "+randomPassword(t))
+		c.MustFail(t, refusedWords, "", "push", "--tls-verify=false", id, "docker://"+reg.Ref("team/podman:late"))
 	case toolSkopeo.name:
 		src := filepath.Join(c.WorkDir(), "late")
 		writeOCILayout(t, src, "1", "late "+randomPassword(t))
