@@ -72,7 +72,7 @@ func explainCommand() *cli.Command {
 	return &cli.Command{
 		Name:      "explain",
 		Usage:     "show which rules grant or deny each requested scope for an identity, offline",
-		ArgsUsage: "SCOPE [SCOPE...]   (e.g. repository:org/app:pull,push)",
+		ArgsUsage: "SCOPE [SCOPE...]   (e.g. repository:org/app:pull,push), or --request-id ID",
 		Flags: []cli.Flag{
 			configFlag,
 			&cli.StringFlag{Name: "policy", Usage: "policy file (with --config: instead of the configured one)"},
@@ -85,6 +85,8 @@ func explainCommand() *cli.Command {
 			&cli.StringSliceFlag{Name: "repository", Usage: "a forge's permission on a forge repository, ORG/REPO=none|read|write|admin (repeat)"},
 			&cli.StringFlag{Name: "service", Usage: "service name (default: the only one configured)"},
 			&cli.BoolFlag{Name: "json", Usage: "print JSON"},
+			&cli.StringFlag{Name: "request-id", Usage: "explain the request a client's error message names: its audit record, and the same request under today's policy"},
+			&cli.StringFlag{Name: "audit", Usage: "audit log to read with --request-id (default: the configured observability.audit; .gz files too)"},
 		},
 		Action: runExplain,
 	}
@@ -95,6 +97,9 @@ func explainCommand() *cli.Command {
 var errNothingGranted = errors.New("explain: nothing is granted")
 
 func runExplain(c *cli.Context) error {
+	if c.IsSet("request-id") {
+		return runExplainRequest(c)
+	}
 	pol, b, err := loadForOffline(c)
 	if err != nil {
 		return err
