@@ -195,16 +195,26 @@ func explainIdentity(c *cli.Context, b *built) (providers.Identity, error) {
 	if id.Subject == "" {
 		id.Subject = id.Username
 	}
-	if f := c.String("claims"); f != "" {
-		raw, err := os.ReadFile(f)
-		if err != nil {
-			return id, err
-		}
-		if err := json.Unmarshal(raw, &id.Claims); err != nil {
-			return id, fmt.Errorf("--claims %s: %w", f, err)
-		}
+	var err error
+	id.Claims, err = claimsFlag(c)
+	return id, err
+}
+
+// claimsFlag reads the JSON object of --claims, nil without the flag.
+func claimsFlag(c *cli.Context) (map[string]any, error) {
+	f := c.String("claims")
+	if f == "" {
+		return nil, nil
 	}
-	return id, nil
+	raw, err := os.ReadFile(f)
+	if err != nil {
+		return nil, err
+	}
+	var claims map[string]any
+	if err := json.Unmarshal(raw, &claims); err != nil {
+		return nil, fmt.Errorf("--claims %s: %w", f, err)
+	}
+	return claims, nil
 }
 
 // accountIdentity is the identity a provider with local accounts gives

@@ -211,16 +211,8 @@ func recordedIdentity(c *cli.Context, b *built, rec *bridge.AuditLine) (id provi
 	}
 	id = providers.Identity{Provider: rec.Provider, Subject: rec.Subject,
 		Groups: splitList(c.StringSlice("groups")), Grants: c.StringSlice("grants")}
-	if f := c.String("claims"); f != "" {
-		raw, err := os.ReadFile(f)
-		if err != nil {
-			return id, "", err
-		}
-		if err := json.Unmarshal(raw, &id.Claims); err != nil {
-			return id, "", fmt.Errorf("--claims %s: %w", f, err)
-		}
-	}
-	return id, "", nil
+	id.Claims, err = claimsFlag(c)
+	return id, "", err
 }
 
 // recordedScopes parses the record's requested scopes; they were written

@@ -169,3 +169,28 @@ func FuzzScanAudit(f *testing.F) {
 		}
 	})
 }
+
+func TestExplainRequestIDOfATokenProviderDecidesAgainWithTheClaimsGiven(t *testing.T) {
+	dir := t.TempDir()
+	audit := filepath.Join(dir, "audit.log")
+	rec := `{"time":"2026-12-07T06:40:12Z","request_id":"3f9c2a71d04b8e65","client_addr":"10.0.3.7:51344","endpoint":"token","service":"registry.example.com","provider":"github","anonymous":false,"subject":"repo:Org/App:ref:refs/heads/main","requested":["repository:ci/org/app:pull,push"],"granted":["repository:ci/org/app:pull"],"rules":["ci-read"],"dropped":[],"outcome":"issued","status":200,"reason":"","credential_hash":"0011223344556677","cache_hit":false,"reused":false,"refresh":"","refresh_id":"","upstream_ms":0,"latency_ms":1.2}`
+	os.WriteFile(audit, []byte(rec+"\n"), 0o600)
+	policy := "../../testdata/policies/github-actions.yaml"
+	args := []string{"explain", "--policy", policy, "--audit", audit, "--request-id", "3f9c2a71d04b8e65"}
+
+	out, err := run(t, args...)
+	if err != nil || !strings.Contains(out, `Not decided again: the audit log keeps the subject of provider "github", not its groups or claims`) {
+		t.Fatalf("without claims: %v\n%s", err, out)
+	}
+	claims := filepath.Join(dir, "job.json")
+	os.WriteFile(claims, []byte(`{"repository":"Org/App","repository_owner_id":"1234567","event_name":"push","ref":"refs/tags/v1.0.0"}`), 0o600)
+	out, err = run(t, append(args, "--claims", claims)...)
+	if err != nil {
+		t.Fatalf("with claims: %v\n%s", err, out)
+	}
+	for _, want := range []string{"granted:   repository:ci/org/app:pull\n", "repository:ci/org/app:pull,push\n\nresult", "ci-release"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("missing %q in:\n%s", want, out)
+		}
+	}
+}
