@@ -28,6 +28,15 @@ import (
 // about 9.6 kB and 68 allocations a token against 18.7 kB and 143, and
 // roughly half the time besides the signature itself. Verification stays
 // with go-jose.
+//
+// ECDSA keys sign with RFC 6979 deterministic nonces (crypto/ecdsa's
+// PrivateKey.Sign with a nil random source) rather than Go's default hedged
+// nonces. The hedged form guards against two faults: a broken random
+// source, which RFC 6979 removes altogether, and a fault induced while the
+// same message is signed twice, which cannot happen here because every
+// token carries a fresh 128-bit jti. It costs a SHA-512 HMAC-DRBG and a read
+// of the random source per signature: BenchmarkRawSignatureES256 measures the
+// deterministic signature about a fifth cheaper and 2 kB lighter.
 type compactSigner struct {
 	header string // base64url of the protected header, with the trailing '.'
 	// headerHash is the hash state after the header, cloned per token
@@ -37,13 +46,18 @@ type compactSigner struct {
 	hash       crypto.Hash
 	opts       crypto.SignerOpts
 	ecSize     int // bytes per ECDSA coordinate; 0 for other keys
-	random     io.Reader
+	// random is the signature's random source: nil for an in-memory ECDSA
+	// key, which then signs with RFC 6979 nonces.
+	random io.Reader
 }
 
 // newCompactSigner prepares the header of key in mode; the certificate must
 // be set for HeaderX5C.
 func newCompactSigner(key *Key, mode HeaderMode, random io.Reader) (*compactSigner, error) {
 	c := &compactSigner{signer: key.Signer, random: random}
+	if _, ok := key.Signer.(*ecdsa.PrivateKey); ok {
+		c.random = nil
+	}
 	switch key.Algorithm {
 	case jose.ES256:
 		c.hash, c.ecSize = crypto.SHA256, 32
@@ -121,14 +135,9 @@ func (c *compactSigner) sign(payload []byte) (string, error) {
 	} else if msg, err = c.digest(encoded); err != nil {
 		return "", err
 	}
-	sig, err := c.signer.Sign(c.random, msg, c.opts)
+	sig, err := c.signature(msg)
 	if err != nil {
 		return "", err
-	}
-	if c.ecSize > 0 {
-		if sig, err = ecdsaRaw(sig, c.ecSize); err != nil {
-			return "", err
-		}
 	}
 	var tok strings.Builder
 	tok.Grow(len(c.header) + len(encoded) + 1 + enc.EncodedLen(len(sig)))
@@ -139,6 +148,16 @@ func (c *compactSigner) sign(payload []byte) (string, error) {
 	tok.Write(*sp)
 	*sp = (*sp)[:0]
 	return tok.String(), nil
+}
+
+// signature signs msg (the digest, or for EdDSA the input itself) and
+// returns the JWS form of the signature: r‖s for ECDSA.
+func (c *compactSigner) signature(msg []byte) ([]byte, error) {
+	sig, err := c.signer.Sign(c.random, msg, c.opts)
+	if err != nil || c.ecSize == 0 {
+		return sig, err
+	}
+	return ecdsaRaw(sig, c.ecSize)
 }
 
 // digest returns the hash of the signing input header.encoded.

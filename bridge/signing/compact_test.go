@@ -7,9 +7,14 @@ import (
 	"crypto/elliptic"
 	"crypto/rand"
 	"crypto/rsa"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"strings"
 	"testing"
+	"testing/iotest"
 
 	"github.com/go-jose/go-jose/v4"
 )
@@ -44,7 +49,8 @@ func TestCompactSignerTokensVerifyWithGoJoseForEveryAlgorithm(t *testing.T) {
 					t.Fatal(err)
 				}
 				c := &Claims{Issuer: "i", Subject: "s", Audience: "a", Expiry: 2, ID: "j", Access: []AccessEntry{}}
-				for range 20 { // ECDSA r and s of every length
+				for i := range 20 { // ECDSA r and s of every length
+					c.ID = fmt.Sprint("j", i)
 					tok, err := m.Sign(c)
 					if err != nil {
 						t.Fatal(err)
@@ -72,6 +78,54 @@ func TestCompactSignerTokensVerifyWithGoJoseForEveryAlgorithm(t *testing.T) {
 				}
 			})
 		}
+	}
+}
+
+// TestECDSATokensAreSignedWithRFC6979Nonces checks the signature step
+// against RFC 6979 appendix A.2.5 (P-256, SHA-256, message "sample"): the
+// nonce comes from the key and the message, never from the random source,
+// so a token's signature is the same for the same claims and differs with
+// the jti.
+func TestECDSATokensAreSignedWithRFC6979Nonces(t *testing.T) {
+	d, _ := hex.DecodeString("c9afa9d845ba75166b5c215767b1d6934e50c3db36e89b127b8a622b120f6721")
+	priv, err := ecdsa.ParseRawPrivateKey(elliptic.P256(), d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cert, err := selfSigned(priv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	key, err := NewKey(priv, cert, jose.ES256)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A random source that fails: an RFC 6979 signature never reads it.
+	c, err := newCompactSigner(key, HeaderKID, iotest.ErrReader(errors.New("random source read")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := sha256.Sum256([]byte("sample"))
+	sig, err := c.signature(h[:])
+	if err != nil {
+		t.Fatal(err)
+	}
+	const want = "efd48b2aacb6a8fd1140dd9cd45e81d69d2c877b56aaf991c34d0ea84eaf3716" +
+		"f7cb1c942d657c41d436c7a1b6e29f65f3e900dbb9aff4064dc4ab2f843acda8"
+	if got := hex.EncodeToString(sig); got != want {
+		t.Fatalf("signature of \"sample\"\n got %s\nwant %s (RFC 6979 A.2.5)", got, want)
+	}
+	m, err := NewMinter(key, HeaderKID, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	claims := &Claims{Issuer: "i", Subject: "s", Audience: "a", Expiry: 2, ID: "j1", Access: []AccessEntry{}}
+	a, _ := m.Sign(claims)
+	b, _ := m.Sign(claims)
+	claims.ID = "j2"
+	other, _ := m.Sign(claims)
+	if a != b || a == other {
+		t.Fatalf("same claims gave different tokens (%v) or another jti the same one (%v)", a != b, a == other)
 	}
 }
 
