@@ -54,10 +54,10 @@ type compactSigner struct {
 // newCompactSigner prepares the header of key in mode; the certificate must
 // be set for HeaderX5C.
 func newCompactSigner(key *Key, mode HeaderMode, random io.Reader) (*compactSigner, error) {
-	c := &compactSigner{signer: key.Signer, random: random}
 	if _, ok := key.Signer.(*ecdsa.PrivateKey); ok {
-		c.random = nil
+		random = nil
 	}
+	c := &compactSigner{signer: key.Signer, random: random}
 	switch key.Algorithm {
 	case jose.ES256:
 		c.hash, c.ecSize = crypto.SHA256, 32
