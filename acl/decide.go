@@ -2,6 +2,7 @@ package acl
 
 import (
 	"slices"
+	"sync"
 	"time"
 
 	"github.com/regbridge/regbridge/providers"
@@ -43,11 +44,29 @@ type hit struct {
 // allowBits are the actions an allow hit grants.
 func (h hit) allowBits() uint8 { return h.e.actions & h.mask }
 
-// scopeResult is the outcome for one requested scope.
-type scopeResult struct {
-	granted   uint8
-	contrib   []*rule
-	forbidden []*rule
+// decideScratch is the working memory of one Decide call, pooled: without
+// it every requested scope allocated its hit and rule lists anew.
+type decideScratch struct {
+	hits    []hit
+	contrib []*rule
+	forb    []*rule
+}
+
+var decidePool = sync.Pool{New: func() any { return new(decideScratch) }}
+
+// maxPooledScratch bounds what a pooled scratch keeps between calls.
+const maxPooledScratch = 256
+
+func (ds *decideScratch) release() {
+	if cap(ds.hits) > maxPooledScratch || cap(ds.contrib) > maxPooledScratch || cap(ds.forb) > maxPooledScratch {
+		return
+	}
+	// Cleared, so that a pooled scratch keeps no rule of a replaced policy.
+	clear(ds.hits)
+	clear(ds.contrib)
+	clear(ds.forb)
+	ds.hits, ds.contrib, ds.forb = ds.hits[:0], ds.contrib[:0], ds.forb[:0]
+	decidePool.Put(ds)
 }
 
 // Decide is pure: no I/O, no clock. Grants are sets: the union of every
@@ -65,8 +84,8 @@ func (p *Policy) Decide(id providers.Identity, service string, req []Scope) Deci
 		return ok
 	}
 	capBits := capMask(id.MaxActions)
-	var forb []*rule
-	var contrib []*rule
+	ds := decidePool.Get().(*decideScratch)
+	defer ds.release()
 	for _, sc := range req {
 		catalog := sc.Type == "registry"
 		var segs []string
@@ -75,7 +94,7 @@ func (p *Policy) Decide(id providers.Identity, service string, req []Scope) Deci
 				continue
 			}
 		}
-		var hits []hit
+		ds.hits = ds.hits[:0]
 		p.index.visit(&id, catalog, segs, func(e *entry) {
 			if !applies(e.rule) {
 				return
@@ -83,22 +102,27 @@ func (p *Policy) Decide(id providers.Identity, service string, req []Scope) Deci
 			if catalog || e.matches(&id, segs, func(reason string) {
 				d.Dropped = append(d.Dropped, e.rule.id+": "+reason)
 			}) {
-				hits = append(hits, hit{e, e.forgeMask(&id, sc.Name)})
+				ds.hits = append(ds.hits, hit{e, e.forgeMask(&id, sc.Name)})
 			}
 		})
-		res := evalScope(sc, hits, capBits)
-		if res.granted != 0 {
-			d.Granted = append(d.Granted, Scope{Type: sc.Type, Name: sc.Name, Actions: bitsActions(res.granted)})
+		var granted uint8
+		granted, ds.contrib, ds.forb = evalScope(sc, ds.hits, capBits, ds.contrib, ds.forb)
+		if granted != 0 {
+			if d.Granted == nil {
+				d.Granted = make([]Scope, 0, len(req))
+			}
+			d.Granted = append(d.Granted, Scope{Type: sc.Type, Name: sc.Name, Actions: bitsActions(granted)})
 		}
-		contrib = append(contrib, res.contrib...)
-		forb = append(forb, res.forbidden...)
 	}
-	d.finish(contrib, forb, len(req))
+	d.finish(ds.contrib, ds.forb, len(req))
 	return d
 }
 
 // finish fills Rules, TTL and Forbidden from the contributing rules.
 func (d *Decision) finish(contrib, forb []*rule, requested int) {
+	if len(contrib) > 0 {
+		d.Rules = make([]string, 0, len(contrib))
+	}
 	for _, r := range contrib {
 		d.Rules = append(d.Rules, r.id)
 		if !r.deny && r.ttl > 0 && (d.TTL == 0 || r.ttl < d.TTL) {
@@ -171,8 +195,10 @@ func (e *entry) matches(id *providers.Identity, segs []string, drop func(string)
 	return matched
 }
 
-// evalScope combines the matched entries for one scope.
-func evalScope(sc Scope, hits []hit, capBits uint8) scopeResult {
+// evalScope combines the matched entries for one scope: it returns the
+// granted actions, with the contributing rules appended to contrib and the
+// forbidding deny rules to forb.
+func evalScope(sc Scope, hits []hit, capBits uint8, contrib, forb []*rule) (uint8, []*rule, []*rule) {
 	req := actionBits(sc.Actions)
 	var allow, deny uint8
 	for _, h := range hits {
@@ -192,21 +218,19 @@ func evalScope(sc Scope, hits []hit, capBits uint8) scopeResult {
 		// delete) gets exactly the actions it is entitled to.
 		granted &^= bitStar
 	}
-	var res scopeResult
-	res.granted = granted
 	for _, h := range hits {
 		r := h.e.rule
 		switch {
 		case !r.deny && h.allowBits()&granted != 0:
-			res.contrib = append(res.contrib, r)
+			contrib = append(contrib, r)
 		case r.deny && denyBits(h.e.actions)&req != 0:
-			res.contrib = append(res.contrib, r)
+			contrib = append(contrib, r)
 			if r.forbidden {
-				res.forbidden = append(res.forbidden, r)
+				forb = append(forb, r)
 			}
 		}
 	}
-	return res
+	return granted, contrib, forb
 }
 
 // denyBits widens a deny: denying any action also removes "*", which would
@@ -240,18 +264,24 @@ func capMask(max []string) uint8 {
 
 // bitsActions lists the actions of b in sorted order.
 func bitsActions(b uint8) []string {
-	out := make([]string, 0, 4)
-	if b&bitStar != 0 {
-		out = append(out, ActionAll)
-	}
-	if b&bitDelete != 0 {
-		out = append(out, ActionDelete)
-	}
-	if b&bitPull != 0 {
-		out = append(out, ActionPull)
-	}
-	if b&bitPush != 0 {
-		out = append(out, ActionPush)
-	}
-	return out
+	return actionLists[b&bitAll]
 }
+
+// actionLists holds, for every set of action bits, its sorted action names
+// (bitStar as the literal "*"). Scopes share these slices, so they are never
+// written to; their capacity equals their length, so an append copies.
+var actionLists = func() (t [bitAll + 1][]string) {
+	for b := range t {
+		var out []string
+		for _, a := range [...]struct {
+			bit  uint8
+			name string
+		}{{bitStar, ActionAll}, {bitDelete, ActionDelete}, {bitPull, ActionPull}, {bitPush, ActionPush}} {
+			if uint8(b)&a.bit != 0 {
+				out = append(out, a.name)
+			}
+		}
+		t[b] = slices.Clip(out)
+	}
+	return t
+}()

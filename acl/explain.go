@@ -107,14 +107,13 @@ func (p *Policy) Explain(id providers.Identity, service string, req []Scope) Exp
 			}
 			se.Rules = append(se.Rules, re)
 		}
-		res := evalScope(sc, hits, capBits)
-		if res.granted != 0 {
-			g := Scope{Type: sc.Type, Name: sc.Name, Actions: bitsActions(res.granted)}
+		var granted uint8
+		granted, contrib, forb = evalScope(sc, hits, capBits, contrib, forb)
+		if granted != 0 {
+			g := Scope{Type: sc.Type, Name: sc.Name, Actions: bitsActions(granted)}
 			d.Granted = append(d.Granted, g)
 			se.Granted = g.String()
 		}
-		contrib = append(contrib, res.contrib...)
-		forb = append(forb, res.forbidden...)
 		ex.Scopes = append(ex.Scopes, se)
 	}
 	d.finish(contrib, forb, len(req))

@@ -3,7 +3,6 @@ package acl
 import (
 	"errors"
 	"fmt"
-	"regexp"
 	"strings"
 
 	"github.com/regbridge/regbridge/providers"
@@ -15,9 +14,6 @@ import (
 // ${...}. A value substituted for a placeholder is a literal: it must be one
 // valid repository path component (or, with |path, several), so it can never
 // add a wildcard, climb out with "..", or expand to nothing.
-
-// componentRE is the distribution component grammar.
-var componentRE = regexp.MustCompile(`^[a-z0-9]+(?:(?:[._]|__|[-]+)[a-z0-9]+)*$`)
 
 // maxPlaceholderValue caps a substituted value (a repository name is at most
 // 255 bytes).
@@ -158,7 +154,7 @@ func validValue(v string, path bool) error {
 		return fmt.Errorf("value %q contains / (add |path to allow several segments)", v)
 	}
 	for _, seg := range strings.Split(v, "/") {
-		if !componentRE.MatchString(seg) {
+		if !isComponent(seg) {
 			return fmt.Errorf("value %q: %q is not a valid repository name component", v, seg)
 		}
 	}
@@ -197,7 +193,7 @@ next:
 		}
 		segs := strings.Split(b.String(), "/")
 		for _, s := range segs {
-			if s != "**" && !strings.Contains(s, "*") && !componentRE.MatchString(s) {
+			if s != "**" && !strings.Contains(s, "*") && !isComponent(s) {
 				if drop != nil {
 					drop(fmt.Sprintf("%s: segment %q after substitution is not a valid component", p.src, s))
 				}
@@ -259,7 +255,7 @@ func globSegment(pat, s string) bool {
 func nameSegments(name string) []string {
 	segs := strings.Split(name, "/")
 	for _, s := range segs {
-		if !componentRE.MatchString(s) {
+		if !isComponent(s) {
 			return nil
 		}
 	}

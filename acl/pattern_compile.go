@@ -106,7 +106,7 @@ func checkSegments(segs []string, src string) ([]string, error) {
 		case strings.Contains(s, "\x00"):
 			// Checked after substitution.
 		case !strings.Contains(s, "*"):
-			if !componentRE.MatchString(s) {
+			if !isComponent(s) {
 				lints = append(lints, fmt.Sprintf("segment %q of %q is not a valid repository name component, so it never matches", s, src))
 			}
 		default:

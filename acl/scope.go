@@ -3,7 +3,6 @@ package acl
 import (
 	"errors"
 	"fmt"
-	"regexp"
 	"slices"
 	"strings"
 )
@@ -43,13 +42,6 @@ func (s Scope) String() string {
 	return s.Type + ":" + s.Name + ":" + strings.Join(s.Actions, ",")
 }
 
-// nameRE is the distribution reference grammar for a repository name, with an
-// optional registry host (and port) in front.
-var nameRE = regexp.MustCompile(`^` +
-	`(?:(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])(?:\.(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9]))*(?::[0-9]+)?/)?` +
-	`[a-z0-9]+(?:(?:[._]|__|[-]*)[a-z0-9]+)*` +
-	`(?:/[a-z0-9]+(?:(?:[._]|__|[-]*)[a-z0-9]+)*)*$`)
-
 // maxNameLen is distribution's limit on a repository name.
 const maxNameLen = 255
 
@@ -79,7 +71,7 @@ func ParseScope(s string) (Scope, error) {
 	}
 	switch typ {
 	case "repository":
-		if len(name) > maxNameLen || !nameRE.MatchString(name) {
+		if len(name) > maxNameLen || !isRepositoryName(name) {
 			return Scope{}, fmt.Errorf("%w %q: invalid repository name %q", ErrMalformedScope, s, name)
 		}
 	case "registry":
@@ -105,17 +97,26 @@ func parseActions(s string) ([]string, error) {
 	if s == "" {
 		return nil, errors.New("no actions")
 	}
-	var out []string
-	for _, a := range strings.Split(s, ",") {
+	var bits uint8
+	for {
+		a, rest, more := strings.Cut(s, ",")
 		switch a {
-		case ActionPull, ActionPush, ActionDelete, ActionAll:
-			out = append(out, a)
+		case ActionPull:
+			bits |= bitPull
+		case ActionPush:
+			bits |= bitPush
+		case ActionDelete:
+			bits |= bitDelete
+		case ActionAll:
+			bits |= bitStar // the literal "*", as asked
 		default:
 			return nil, fmt.Errorf("unknown action %q", a)
 		}
+		if !more {
+			return actionLists[bits], nil
+		}
+		s = rest
 	}
-	slices.Sort(out)
-	return slices.Compact(out), nil
 }
 
 // ParseScopes parses every scope in values. Each value may hold several

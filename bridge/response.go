@@ -29,13 +29,15 @@ var bodyPool = sync.Pool{New: func() any { b := make([]byte, 0, 4096); return &b
 // access_token).
 func appendTokenResponse(b []byte, r *tokenResponse, accessOnly bool) []byte {
 	b = append(b, '{')
+	// token and access_token are one string: one check covers both.
+	plain := base64URLAndDots(r.AccessToken)
 	if !accessOnly {
 		b = append(b, `"token":`...)
-		b = appendToken(b, r.Token)
+		b = appendToken(b, r.Token, plain && r.Token == r.AccessToken)
 		b = append(b, ',')
 	}
 	b = append(b, `"access_token":`...)
-	b = appendToken(b, r.AccessToken)
+	b = appendToken(b, r.AccessToken, plain)
 	b = append(b, `,"expires_in":`...)
 	b = strconv.AppendInt(b, int64(r.ExpiresIn), 10)
 	b = append(b, `,"issued_at":`...)
@@ -55,8 +57,9 @@ func appendTokenResponse(b []byte, r *tokenResponse, accessOnly bool) []byte {
 // appendToken appends a compact JWS as a JSON string. Base64url and dots
 // need no escaping; checking that with one table lookup per byte is
 // cheaper than jsonappend.String's comparisons over both 2 KB copies.
-func appendToken(b []byte, tok string) []byte {
-	if base64URLAndDots(tok) {
+// plain says the check was made and passed; otherwise tok is checked here.
+func appendToken(b []byte, tok string, plain bool) []byte {
+	if plain || base64URLAndDots(tok) {
 		b = append(b, '"')
 		b = append(b, tok...)
 		return append(b, '"')
