@@ -116,20 +116,28 @@ func CredentialHash(key []byte, cacheKey [32]byte) string {
 // states (with the key schedule already done) across requests.
 type credentialHasher struct{ pool sync.Pool }
 
+// hmacState is one pooled HMAC with room for its sum, so that a hash
+// allocates only the string it returns.
+type hmacState struct {
+	mac hash.Hash
+	key [32]byte
+	sum [sha256.Size]byte
+}
+
 func newCredentialHasher(key []byte) *credentialHasher {
 	k := slices.Clone(key)
-	return &credentialHasher{pool: sync.Pool{New: func() any { return hmac.New(sha256.New, k) }}}
+	return &credentialHasher{pool: sync.Pool{New: func() any { return &hmacState{mac: hmac.New(sha256.New, k)} }}}
 }
 
 func (c *credentialHasher) hash(cacheKey [32]byte) string {
-	m := c.pool.Get().(hash.Hash)
-	m.Reset()
-	m.Write(cacheKey[:])
-	var sum [sha256.Size]byte
-	m.Sum(sum[:0])
-	c.pool.Put(m)
+	st := c.pool.Get().(*hmacState)
+	st.mac.Reset()
+	st.key = cacheKey // written from the pooled state, so cacheKey stays on the stack
+	st.mac.Write(st.key[:])
+	st.mac.Sum(st.sum[:0])
 	var out [2 * credentialHashBytes]byte
-	hex.Encode(out[:], sum[:credentialHashBytes])
+	hex.Encode(out[:], st.sum[:credentialHashBytes])
+	c.pool.Put(st)
 	return string(out[:])
 }
 

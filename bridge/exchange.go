@@ -32,7 +32,7 @@ func (s *Server) serveExchange(w http.ResponseWriter, r *http.Request) {
 // parseExchange reads an RFC 8693 request. The registry service is named by
 // `audience` or `resource` (or `service`); scopes are registry scopes.
 func parseExchange(r *http.Request, lim Limits) (*TokenRequest, error) {
-	params, err := readForm(r, lim.MaxBodyBytes)
+	params, err := readForm(r, lim.MaxBodyBytes, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -61,7 +61,7 @@ func parseExchange(r *http.Request, lim Limits) (*TokenRequest, error) {
 	if req.ClientID, err = single(params, "client_id"); err != nil {
 		return nil, err
 	}
-	if req.Scopes, err = acl.ParseScopes(params["scope"]); err != nil {
+	if req.Scopes, err = acl.ParseScopes(params.values("scope")); err != nil {
 		return nil, badRequest("%v", err)
 	}
 	tok, err := single(params, "subject_token")

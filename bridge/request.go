@@ -6,7 +6,6 @@ import (
 	"io"
 	"mime"
 	"net/http"
-	"net/url"
 	"strings"
 
 	"github.com/regbridge/regbridge/acl"
@@ -89,15 +88,16 @@ func ParseTokenRequest(r *http.Request, lim Limits) (*TokenRequest, error) {
 			Message: fmt.Sprintf("query string longer than %d bytes", lim.MaxQueryBytes)}
 	}
 	req := &TokenRequest{Method: r.Method}
-	var params url.Values
+	var buf [8]formParam
+	var params formParams
 	var err error
 	switch r.Method {
 	case http.MethodGet:
-		if params, err = url.ParseQuery(r.URL.RawQuery); err != nil {
+		if params, err = parseParams(r.URL.RawQuery, buf[:0]); err != nil {
 			return nil, badRequest("malformed query string: %v", err)
 		}
 	case http.MethodPost:
-		if params, err = readForm(r, lim.MaxBodyBytes); err != nil {
+		if params, err = readForm(r, lim.MaxBodyBytes, buf[:0]); err != nil {
 			return nil, err
 		}
 	default:
@@ -112,7 +112,7 @@ func ParseTokenRequest(r *http.Request, lim Limits) (*TokenRequest, error) {
 	if req.ClientID, err = single(params, "client_id"); err != nil {
 		return nil, err
 	}
-	if req.Scopes, err = acl.ParseScopes(params["scope"]); err != nil {
+	if req.Scopes, err = acl.ParseScopes(params.values("scope")); err != nil {
 		return nil, badRequest("%v", err)
 	}
 	if req.Credential, err = parseAuthorization(r.Header, lim); err != nil {
@@ -129,7 +129,7 @@ func ParseTokenRequest(r *http.Request, lim Limits) (*TokenRequest, error) {
 	return req, parsePostGrant(req, params, lim)
 }
 
-func parsePostGrant(req *TokenRequest, params url.Values, lim Limits) error {
+func parsePostGrant(req *TokenRequest, params formParams, lim Limits) error {
 	var err error
 	if req.GrantType, err = single(params, "grant_type"); err != nil {
 		return err
@@ -171,8 +171,8 @@ func parsePostGrant(req *TokenRequest, params url.Values, lim Limits) error {
 }
 
 // readForm parses an application/x-www-form-urlencoded body of at most max
-// bytes.
-func readForm(r *http.Request, max int64) (url.Values, error) {
+// bytes, appending to buf.
+func readForm(r *http.Request, max int64, buf formParams) (formParams, error) {
 	mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	if err != nil || mt != "application/x-www-form-urlencoded" {
 		return nil, &RequestError{Status: http.StatusUnsupportedMediaType, OAuth: "invalid_request",
@@ -186,29 +186,11 @@ func readForm(r *http.Request, max int64) (url.Values, error) {
 		return nil, &RequestError{Status: http.StatusRequestEntityTooLarge, OAuth: "invalid_request",
 			Message: fmt.Sprintf("body larger than %d bytes", max)}
 	}
-	v, err := url.ParseQuery(string(body))
+	v, err := parseParams(string(body), buf)
 	if err != nil {
 		return nil, badRequest("malformed form body: %v", err)
 	}
 	return v, nil
-}
-
-// single returns the one value of key, or "" when absent; two different
-// values are an error.
-func single(v url.Values, key string) (string, error) {
-	vals := v[key]
-	switch len(vals) {
-	case 0:
-		return "", nil
-	case 1:
-		return vals[0], nil
-	}
-	for _, x := range vals[1:] {
-		if x != vals[0] {
-			return "", badRequest("parameter %q given more than once with different values", key)
-		}
-	}
-	return vals[0], nil
 }
 
 // parseAuthorization reads the Authorization header: Basic, Bearer or DPoP.
@@ -252,7 +234,7 @@ func parseAuthorization(h http.Header, lim Limits) (providers.Credential, error)
 
 // parseRefreshGrant reads grant_type=refresh_token. The refresh token is the
 // only credential: an Authorization header beside it is refused.
-func parseRefreshGrant(req *TokenRequest, params url.Values, lim Limits) error {
+func parseRefreshGrant(req *TokenRequest, params formParams, lim Limits) error {
 	tok, err := single(params, "refresh_token")
 	if err != nil {
 		return err

@@ -87,6 +87,9 @@ type Server struct {
 
 	catalog       *registryCatalog
 	catalogTokens *catalogTokens
+	// tokenURL is PublicURL + TokenPath, the URL of most requests that
+	// carry a credential, built once.
+	tokenURL string
 }
 
 // ReloadStatus reports the last reload attempt, for /readyz.
@@ -128,6 +131,7 @@ func NewServer(st *State, opts Options) *Server {
 		rand.Read(s.auditKey)
 	}
 	s.credHash = newCredentialHasher(s.auditKey)
+	s.tokenURL = opts.PublicURL + opts.TokenPath
 	s.reuse = newReuseCache(opts.Reuse)
 	s.catalog = newRegistryCatalog(opts.Catalog, opts.Now)
 	s.catalogTokens = newCatalogTokens(DefaultCatalogTokens, opts.Now)

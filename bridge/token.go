@@ -188,9 +188,13 @@ func (s *Server) authenticate(ctx context.Context, st *State, r *http.Request, r
 // requestInfo describes r for sender-constraint checks. The URL is rebuilt
 // from the configured public URL, never from the Host header.
 func (s *Server) requestInfo(r *http.Request) providers.RequestInfo {
+	url := s.tokenURL
+	if r.URL.Path != s.opts.TokenPath {
+		url = s.opts.PublicURL + r.URL.Path
+	}
 	info := providers.RequestInfo{
 		Method:     r.Method,
-		URL:        s.opts.PublicURL + r.URL.Path,
+		URL:        url,
 		RemoteAddr: r.RemoteAddr,
 		Header:     r.Header,
 	}
