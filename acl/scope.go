@@ -130,7 +130,8 @@ func ParseScopes(values []string) ([]Scope, error) {
 		if v == "" {
 			continue
 		}
-		for _, s := range strings.Split(v, " ") {
+		for s, rest, more := "", v, true; more; {
+			s, rest, more = strings.Cut(rest, " ")
 			n++
 			if n > MaxScopes {
 				return nil, fmt.Errorf("%w: more than %d scopes", ErrMalformedScope, MaxScopes)

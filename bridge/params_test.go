@@ -56,3 +56,18 @@ func checkParamsAgree(t *testing.T, raw string) {
 		}
 	}
 }
+
+// The Authorization scheme is matched as strings.ToLower matched it,
+// non-ASCII letters that lower-case to ASCII included.
+func FuzzLowerIsStringsToLower(f *testing.F) {
+	for _, s := range []string{"Basic", "BASIC", "basic", "Basi", "BASİC", "Bearer", "DPoP", "dpoP", "\u212Aasic", "ba\x00ic", ""} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		for _, name := range []string{"basic", "bearer", "dpop"} {
+			if got, want := lowerIs(s, name), strings.ToLower(s) == name; got != want {
+				t.Fatalf("lowerIs(%q, %q) = %v, strings.ToLower says %v", s, name, got, want)
+			}
+		}
+	})
+}

@@ -7,6 +7,7 @@ import (
 	"mime"
 	"net/http"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/regbridge/regbridge/acl"
 	"github.com/regbridge/regbridge/providers"
@@ -210,9 +211,16 @@ func parseAuthorization(h http.Header, lim Limits) (providers.Credential, error)
 	if !ok || rest == "" || strings.ContainsAny(rest, " \t") {
 		return providers.Credential{}, badRequest("malformed Authorization header")
 	}
-	switch strings.ToLower(scheme) {
-	case "basic":
-		raw, err := base64.StdEncoding.Strict().DecodeString(rest)
+	switch {
+	case lowerIs(scheme, "basic"):
+		// Decoded on the stack when it fits: the credential string is then
+		// the only allocation.
+		var stack [512]byte
+		dst := stack[:0]
+		if n := base64.StdEncoding.DecodedLen(len(rest)); n > len(stack) {
+			dst = make([]byte, 0, n)
+		}
+		raw, err := base64.StdEncoding.Strict().AppendDecode(dst, []byte(rest))
 		if err != nil {
 			return providers.Credential{}, badRequest("malformed Basic credentials: not base64")
 		}
@@ -224,9 +232,9 @@ func parseAuthorization(h http.Header, lim Limits) (providers.Credential, error)
 			return providers.Credential{}, nil
 		}
 		return providers.Credential{Scheme: providers.SchemeBasic, Username: user, Secret: providers.Secret(pass)}, nil
-	case "bearer":
+	case lowerIs(scheme, "bearer"):
 		return providers.Credential{Scheme: providers.SchemeBearer, Secret: providers.Secret(rest)}, nil
-	case "dpop":
+	case lowerIs(scheme, "dpop"):
 		return providers.Credential{Scheme: providers.SchemeDPoP, Secret: providers.Secret(rest)}, nil
 	}
 	return providers.Credential{}, badRequest("unsupported Authorization scheme %q (use Basic, Bearer or DPoP)", scheme)
@@ -250,4 +258,27 @@ func parseRefreshGrant(req *TokenRequest, params formParams, lim Limits) error {
 	}
 	req.RefreshToken = providers.Secret(tok)
 	return nil
+}
+
+// lowerIs reports whether strings.ToLower(s) == lower, without allocating
+// when s is ASCII (lower must be lower-case ASCII).
+func lowerIs(s, lower string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			return strings.ToLower(s) == lower
+		}
+	}
+	if len(s) != len(lower) {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		if c != lower[i] {
+			return false
+		}
+	}
+	return true
 }
