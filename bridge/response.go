@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/regbridge/regbridge/internal/jsonappend"
@@ -107,7 +108,24 @@ func writeTokenAnswer(w http.ResponseWriter, resp *tokenResponse, accessOnly boo
 func writeBody(w http.ResponseWriter, status int, body []byte) {
 	h := w.Header()
 	h["Content-Type"], h["Cache-Control"] = headerJSON, headerNoStore
-	h["Content-Length"] = []string{strconv.Itoa(len(body))}
+	h["Content-Length"] = contentLength(len(body))
 	w.WriteHeader(status)
 	w.Write(body)
+}
+
+// contentLengths holds the Content-Length values of the body sizes seen so
+// far, built once each: token answers are a few sizes around 1 to 3 KB.
+// Like headerJSON they are shared and never written to.
+var contentLengths [8 << 10]atomic.Pointer[[]string]
+
+func contentLength(n int) []string {
+	if n < 0 || n >= len(contentLengths) {
+		return []string{strconv.Itoa(n)}
+	}
+	if v := contentLengths[n].Load(); v != nil {
+		return *v
+	}
+	v := []string{strconv.Itoa(n)}
+	contentLengths[n].Store(&v)
+	return v
 }

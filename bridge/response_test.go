@@ -60,3 +60,15 @@ func TestTokenAnswersAreOneBodyWithItsLength(t *testing.T) {
 		t.Errorf("issued_at = %q", resp.IssuedAt)
 	}
 }
+
+func TestContentLengthValuesAreTheDecimalLengthAndBuiltOnce(t *testing.T) {
+	for _, n := range []int{0, 1, 2348, len(contentLengths) - 1, len(contentLengths), 1 << 20} {
+		a, b := contentLength(n), contentLength(n)
+		if len(a) != 1 || a[0] != strconv.Itoa(n) || b[0] != a[0] {
+			t.Fatalf("contentLength(%d) = %q, %q", n, a, b)
+		}
+		if n < len(contentLengths) && &a[0] != &b[0] {
+			t.Errorf("contentLength(%d) built twice", n)
+		}
+	}
+}
