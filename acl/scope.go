@@ -100,18 +100,14 @@ func parseActions(s string) ([]string, error) {
 	var bits uint8
 	for {
 		a, rest, more := strings.Cut(s, ",")
-		switch a {
-		case ActionPull:
-			bits |= bitPull
-		case ActionPush:
-			bits |= bitPush
-		case ActionDelete:
-			bits |= bitDelete
-		case ActionAll:
-			bits |= bitStar // the literal "*", as asked
-		default:
+		bit, ok := actionBit(a)
+		if !ok {
 			return nil, fmt.Errorf("unknown action %q", a)
 		}
+		if bit == bitAll {
+			bit = bitStar // the literal "*", as asked
+		}
+		bits |= bit
 		if !more {
 			return actionLists[bits], nil
 		}
