@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"encoding/hex"
 	"io"
+	"log"
 	"log/slog"
 	mrand "math/rand/v2"
 	"net/http"
@@ -154,6 +155,24 @@ func NewServer(st *State, opts Options) *Server {
 	mux.HandleFunc("/", http.NotFound)
 	s.mux = mux
 	return s
+}
+
+// NewHTTPServer is the http.Server of the token listener around h, with
+// regbridge's timeouts and header limit: a request's headers must arrive
+// within 10 s and the whole request within 30 s, its answer must be written
+// within 30 s, an idle keep-alive connection is closed after 120 s, and
+// headers are capped at 64 KiB. errorLog receives net/http's own errors
+// (nil: the standard logger).
+func NewHTTPServer(h http.Handler, errorLog *log.Logger) *http.Server {
+	return &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      30 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          errorLog,
+	}
 }
 
 // ServeHTTP implements http.Handler.

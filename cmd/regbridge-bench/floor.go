@@ -13,12 +13,15 @@ import (
 	"strconv"
 	"syscall"
 	"time"
+
+	"github.com/regbridge/regbridge/bridge"
 )
 
 // The net/http floor: a process that answers every request with a fixed
 // body — the bytes of a real token response of the server under test —
-// with the headers regbridge sends and a Content-Length, on an http.Server
-// configured like regbridge's. Driven by the same load in the same run, its
+// with the headers regbridge sends and a Content-Length, on the http.Server
+// regbridge serves tokens with (bridge.NewHTTPServer: the same timeouts and
+// header limit). Driven by the same load in the same run, its
 // CPU per request is what any token server on net/http pays before it
 // parses a request or signs anything.
 
@@ -43,7 +46,7 @@ func serveFloor(ctx context.Context, addr, bodyFile string) error {
 	if err != nil {
 		return err
 	}
-	hs := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
+	hs := bridge.NewHTTPServer(h, nil)
 	go func() {
 		<-ctx.Done()
 		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)

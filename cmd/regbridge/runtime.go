@@ -144,15 +144,7 @@ func (rt *runtime) run(ctx context.Context) error {
 
 // httpServer is the token listener's server, with TLS when configured.
 func (rt *runtime) httpServer() (*http.Server, error) {
-	hs := &http.Server{
-		Handler:           rt.srv,
-		ReadHeaderTimeout: 10 * time.Second,
-		ReadTimeout:       30 * time.Second,
-		WriteTimeout:      30 * time.Second,
-		IdleTimeout:       120 * time.Second,
-		MaxHeaderBytes:    64 << 10,
-		ErrorLog:          slog.NewLogLogger(rt.log.Handler(), slog.LevelWarn),
-	}
+	hs := bridge.NewHTTPServer(rt.srv, slog.NewLogLogger(rt.log.Handler(), slog.LevelWarn))
 	if rt.cfg.TLS.Certificate != "" {
 		tc, err := tlsConfig(rt.cfg.TLS)
 		if err != nil {
