@@ -26,17 +26,19 @@ const memoryLimitShare = 0.9
 
 // gcSettings are the collector settings chosen at start-up.
 type gcSettings struct {
-	GOGC        int   // -1 when GOGC was set by the operator
-	MemoryLimit int64 // 0 when none was set here
+	GOGC        int    // -1 when GOGC was set by the operator
+	HeapFloor   uint64 // 0 when GOGC was set by the operator
+	MemoryLimit int64  // 0 when none was set here
 }
 
-// chooseGC returns the settings for env: GOGC=defaultGOGC unless GOGC is
-// set, and a soft memory limit of 90 % of the cgroup memory cap unless
-// GOMEMLIMIT is set or there is no cap. readFile reads the cgroup file.
+// chooseGC returns the settings for env: GOGC=defaultGOGC above a heap
+// floor of defaultHeapFloor unless GOGC is set, and a soft memory limit of
+// 90 % of the cgroup memory cap unless GOMEMLIMIT is set or there is no
+// cap. readFile reads the cgroup file.
 func chooseGC(env map[string]string, readFile func(string) ([]byte, error)) gcSettings {
 	s := gcSettings{GOGC: -1}
 	if _, ok := env["GOGC"]; !ok {
-		s.GOGC = defaultGOGC
+		s.GOGC, s.HeapFloor = defaultGOGC, defaultHeapFloor
 	}
 	if _, ok := env["GOMEMLIMIT"]; ok {
 		return s
@@ -56,13 +58,16 @@ func chooseGC(env map[string]string, readFile func(string) ([]byte, error)) gcSe
 // applyGC sets the collector as chooseGC says and logs what it set.
 func applyGC(env map[string]string, log *slog.Logger) {
 	s := chooseGC(env, os.ReadFile)
-	if s.GOGC > 0 {
+	switch {
+	case s.HeapFloor > 0:
+		startHeapFloor(s.HeapFloor, s.GOGC)
+	case s.GOGC > 0:
 		debug.SetGCPercent(s.GOGC)
 	}
 	if s.MemoryLimit > 0 {
 		debug.SetMemoryLimit(s.MemoryLimit)
 	}
 	if s.GOGC > 0 || s.MemoryLimit > 0 {
-		log.Debug("garbage collector set", "gogc", s.GOGC, "memory_limit_bytes", s.MemoryLimit)
+		log.Debug("garbage collector set", "gogc", s.GOGC, "heap_floor_bytes", s.HeapFloor, "memory_limit_bytes", s.MemoryLimit)
 	}
 }

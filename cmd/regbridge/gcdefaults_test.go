@@ -22,12 +22,12 @@ func TestTheCollectorDefaultsGiveWayToTheOperatorsEnvironment(t *testing.T) {
 		read func(string) ([]byte, error)
 		want gcSettings
 	}{
-		{"nothing set, no cgroup", nil, noCgroup, gcSettings{GOGC: defaultGOGC}},
-		{"nothing set, a 1 GiB cap", nil, capped("1073741824\n"), gcSettings{GOGC: defaultGOGC, MemoryLimit: 966367641}},
-		{"nothing set, an unlimited cgroup", nil, capped("max\n"), gcSettings{GOGC: defaultGOGC}},
+		{"nothing set, no cgroup", nil, noCgroup, gcSettings{GOGC: defaultGOGC, HeapFloor: defaultHeapFloor}},
+		{"nothing set, a 1 GiB cap", nil, capped("1073741824\n"), gcSettings{GOGC: defaultGOGC, HeapFloor: defaultHeapFloor, MemoryLimit: 966367641}},
+		{"nothing set, an unlimited cgroup", nil, capped("max\n"), gcSettings{GOGC: defaultGOGC, HeapFloor: defaultHeapFloor}},
 		{"GOGC set", map[string]string{"GOGC": "100"}, noCgroup, gcSettings{GOGC: -1}},
 		{"GOGC off", map[string]string{"GOGC": "off"}, capped("1073741824"), gcSettings{GOGC: -1, MemoryLimit: 966367641}},
-		{"GOMEMLIMIT set", map[string]string{"GOMEMLIMIT": "512MiB"}, capped("1073741824"), gcSettings{GOGC: defaultGOGC}},
+		{"GOMEMLIMIT set", map[string]string{"GOMEMLIMIT": "512MiB"}, capped("1073741824"), gcSettings{GOGC: defaultGOGC, HeapFloor: defaultHeapFloor}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

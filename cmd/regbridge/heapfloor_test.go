@@ -1,0 +1,109 @@
+package main
+
+import (
+	goruntime "runtime"
+	"sync"
+	"testing"
+	"time"
+)
+
+func TestTheHeapFloorRaisesGOGCOnlyWhileTheLiveHeapIsSmall(t *testing.T) {
+	const floor = 32 << 20
+	cases := []struct {
+		live uint64
+		want int
+	}{
+		{0, 200},           // nothing measured yet: GOGC alone
+		{1 << 20, 3100},    // 1 MiB live: the goal is the floor, 32 MiB
+		{4 << 20, 700},     // 4 MiB: 4 + 28
+		{floor / 3, 200},   // a third of the floor: GOGC=200 reaches it
+		{floor / 2, 200},   // above a third: GOGC alone, as before
+		{floor, 200},       //
+		{10 * floor, 200},  // a full cache
+		{100 << 10, 10000}, // at start-up: bounded
+		{8 << 20, 300},     // 8 MiB: 8 + 24
+	}
+	for _, tc := range cases {
+		if got := floorPercent(tc.live, floor, 200); got != tc.want {
+			t.Errorf("floorPercent(%d) = %d, want %d", tc.live, got, tc.want)
+		}
+	}
+}
+
+// fakeFloor is a heapFloor whose live heap and GOGC are the test's.
+type fakeFloor struct {
+	mu   sync.Mutex
+	live uint64
+	sets []int
+}
+
+func (f *fakeFloor) heapFloor() *heapFloor {
+	return &heapFloor{floor: 32 << 20, percent: 200,
+		live: func() uint64 { f.mu.Lock(); defer f.mu.Unlock(); return f.live },
+		set:  func(p int) int { f.mu.Lock(); defer f.mu.Unlock(); f.sets = append(f.sets, p); return 0 }}
+}
+
+func (f *fakeFloor) setLive(v uint64) { f.mu.Lock(); f.live = v; f.mu.Unlock() }
+
+func (f *fakeFloor) calls() []int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return append([]int(nil), f.sets...)
+}
+
+// collectUntil runs collections until h has seen more than n cycles.
+func collectUntil(t *testing.T, h *heapFloor, n uint64) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for h.cycles.Load() <= n {
+		if time.Now().After(deadline) {
+			t.Fatalf("the heap floor saw %d collections, want more than %d", h.cycles.Load(), n)
+		}
+		goruntime.GC()
+		time.Sleep(time.Millisecond)
+	}
+}
+
+func TestTheHeapFloorFollowsTheLiveHeapAfterEveryCollection(t *testing.T) {
+	f := &fakeFloor{live: 1 << 20}
+	h := f.heapFloor()
+	h.start()
+	defer h.stop()
+	if got := f.calls(); len(got) != 1 || got[0] != 3100 {
+		t.Fatalf("at start GOGC was set to %v, want [3100]", got)
+	}
+
+	// A live heap within a tenth of the last one leaves GOGC alone.
+	f.setLive(1<<20 + 1<<16)
+	collectUntil(t, h, 0)
+	if got := f.calls(); len(got) != 1 {
+		t.Fatalf("a small change of the live heap set GOGC again: %v", got)
+	}
+
+	// The cache fills: the next collection gives GOGC back to 200.
+	f.setLive(64 << 20)
+	c := h.cycles.Load()
+	collectUntil(t, h, c)
+	if got := f.calls(); len(got) != 2 || got[1] != 200 {
+		t.Fatalf("with 64 MiB live GOGC was set to %v, want [3100 200]", got)
+	}
+
+	// Stopped, it sets nothing more and no longer re-arms.
+	h.stop()
+	f.setLive(1 << 20)
+	goruntime.GC()
+	goruntime.GC()
+	time.Sleep(10 * time.Millisecond)
+	if got := f.calls(); len(got) != 2 {
+		t.Fatalf("a stopped heap floor set GOGC: %v", got)
+	}
+}
+
+func TestTheLiveHeapIsReadFromTheRuntime(t *testing.T) {
+	keep := make([]byte, 8<<20)
+	goruntime.GC()
+	if got := readLiveHeap(); got < 8<<20 {
+		t.Errorf("readLiveHeap = %d with 8 MiB held, want at least that", got)
+	}
+	goruntime.KeepAlive(keep)
+}
