@@ -14,7 +14,9 @@ import (
 // signature: at Go's default of 100 it collects 20–30 times a second under
 // load, and every cycle also makes the scavenger return pages that the next
 // second allocates again. 200 halves the cycles for a heap of at most three
-// times the live data (docs/performance.md, "Garbage collector").
+// times the live data (docs/performance.md, "Garbage collector"). Below
+// defaultHeapFloor it is raised, so that a small heap is not collected
+// tens of times a second.
 const defaultGOGC = 200
 
 // cgroupMemoryMax is where cgroup v2 states the container's memory cap.

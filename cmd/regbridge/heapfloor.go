@@ -17,38 +17,45 @@ import (
 // runs about 7 times a second and its own CPU per token falls from about
 // 3.4 to 0.7 µs (docs/performance.md, "Garbage collector"). Once the live
 // heap is above a third of the floor (a full credential cache), GOGC=200
-// alone decides, as before.
+// alone decides, as before; a fixed GOGC=800 would give the same floor but
+// let a full cache's heap grow to nine times its live size.
 const defaultHeapFloor = 32 << 20
 
-// maxFloorPercent bounds the GOGC the floor sets while the live heap is
-// tiny (at start-up); the memory limit, when there is one, still applies.
-const maxFloorPercent = 10000
+// runtimeHeapMinimum is the Go runtime's smallest heap goal at GOGC=100;
+// it scales with GOGC (8 MB at 200, 32 MB at 800), so a GOGC above
+// floor/runtimeHeapMinimum × 100 would put the goal above the floor.
+const runtimeHeapMinimum = 4 << 20
 
-// liveHeapMetric is the heap the last cycle marked live.
-const liveHeapMetric = "/gc/heap/live:bytes"
+// heapSample is what the last collection measured: the heap it marked
+// live, and the stacks and globals it scanned, which the runtime's heap
+// goal counts as well (goal = live + (live + roots) × GOGC/100).
+type heapSample struct {
+	live, roots uint64
+}
 
-// floorPercent is the GOGC that puts the next heap goal at floor for a live
-// heap of live bytes, and never below percent.
-func floorPercent(live, floor uint64, percent int) int {
-	if live == 0 || live >= floor {
+// floorPercent is the GOGC that puts the next heap goal at floor for the
+// heap of s, and never below percent. While the live heap is small the
+// runtime's minimum, scaled by GOGC, is the goal; as it grows, the goal
+// proportional to it takes over, and from about floor/3 on (at
+// percent=200) percent alone reaches the floor.
+func floorPercent(s heapSample, floor uint64, percent int) int {
+	if s.live == 0 || s.live >= floor {
 		return percent
 	}
-	p := (floor - live) * 100 / live
-	if p > maxFloorPercent {
-		p = maxFloorPercent
-	}
+	p := min((floor-s.live)*100/(s.live+s.roots), floor*100/runtimeHeapMinimum)
 	return max(percent, int(p))
 }
 
 // heapFloor keeps the collector's heap goal at least floor bytes: after
-// every cycle it reads the live heap and sets GOGC to floorPercent of it.
+// every cycle it reads the heap the cycle measured and sets GOGC to its
+// floorPercent.
 // It runs in the runtime's cleanup goroutine, once per cycle, and costs
 // nothing while the server is idle.
 type heapFloor struct {
 	floor   uint64
 	percent int
 	set     func(int) int // debug.SetGCPercent
-	live    func() uint64
+	sample  func() heapSample
 	last    atomic.Int64
 	stopped atomic.Bool
 	// cycles counts the cycles seen, for tests.
@@ -63,7 +70,7 @@ type gcSentinel struct{ _ [32]byte }
 // startHeapFloor sets GOGC for the current live heap and again after every
 // collection, until stop is called.
 func startHeapFloor(floor uint64, percent int) (stop func()) {
-	h := &heapFloor{floor: floor, percent: percent, set: debug.SetGCPercent, live: readLiveHeap}
+	h := &heapFloor{floor: floor, percent: percent, set: debug.SetGCPercent, sample: readHeapSample}
 	h.start()
 	return h.stop
 }
@@ -88,9 +95,9 @@ func (h *heapFloor) arm() {
 	}, h)
 }
 
-// adjust sets GOGC for the live heap when it changed by more than a tenth.
+// adjust sets GOGC for the last collection's heap when it changed by more than a tenth.
 func (h *heapFloor) adjust() {
-	p := int64(floorPercent(h.live(), h.floor, h.percent))
+	p := int64(floorPercent(h.sample(), h.floor, h.percent))
 	if last := h.last.Load(); last >= 0 && p*10 >= last*9 && p*10 <= last*11 {
 		return
 	}
@@ -98,12 +105,21 @@ func (h *heapFloor) adjust() {
 	h.set(int(p))
 }
 
-// readLiveHeap is the live heap of the last cycle, in bytes.
-func readLiveHeap() uint64 {
-	s := []metrics.Sample{{Name: liveHeapMetric}}
-	metrics.Read(s)
-	if s[0].Value.Kind() != metrics.KindUint64 {
-		return 0
+// heapMetrics are the runtime/metrics a heapSample is read from.
+var heapMetrics = [...]string{"/gc/heap/live:bytes", "/gc/scan/stack:bytes", "/gc/scan/globals:bytes"}
+
+// readHeapSample reads the last collection's heapSample from the runtime.
+func readHeapSample() heapSample {
+	var ms [len(heapMetrics)]metrics.Sample
+	for i, name := range heapMetrics {
+		ms[i].Name = name
 	}
-	return s[0].Value.Uint64()
+	metrics.Read(ms[:])
+	var v [len(heapMetrics)]uint64
+	for i, m := range ms {
+		if m.Value.Kind() == metrics.KindUint64 {
+			v[i] = m.Value.Uint64()
+		}
+	}
+	return heapSample{live: v[0], roots: v[1] + v[2]}
 }

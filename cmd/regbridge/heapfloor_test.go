@@ -2,6 +2,8 @@ package main
 
 import (
 	goruntime "runtime"
+	"runtime/debug"
+	"runtime/metrics"
 	"sync"
 	"testing"
 	"time"
@@ -10,22 +12,24 @@ import (
 func TestTheHeapFloorRaisesGOGCOnlyWhileTheLiveHeapIsSmall(t *testing.T) {
 	const floor = 32 << 20
 	cases := []struct {
-		live uint64
-		want int
+		live, roots uint64
+		want        int
 	}{
-		{0, 200},           // nothing measured yet: GOGC alone
-		{1 << 20, 3100},    // 1 MiB live: the goal is the floor, 32 MiB
-		{4 << 20, 700},     // 4 MiB: 4 + 28
-		{floor / 3, 200},   // a third of the floor: GOGC=200 reaches it
-		{floor / 2, 200},   // above a third: GOGC alone, as before
-		{floor, 200},       //
-		{10 * floor, 200},  // a full cache
-		{100 << 10, 10000}, // at start-up: bounded
-		{8 << 20, 300},     // 8 MiB: 8 + 24
+		{0, 0, 200},             // nothing measured yet: GOGC alone
+		{1 << 20, 0, 800},       // 1 MiB live: the runtime minimum at 800 is the floor, 32 MiB
+		{4 << 20, 0, 700},       // 4 MiB: 4 + 28
+		{floor / 3, 0, 200},     // a third of the floor: GOGC=200 reaches it
+		{floor / 2, 0, 200},     // above a third: GOGC alone, as before
+		{floor, 0, 200},         //
+		{10 * floor, 0, 200},    // a full cache
+		{100 << 10, 0, 800},     // at start-up: the same
+		{8 << 20, 0, 300},       // 8 MiB: 8 + 24
+		{2 << 20, 2 << 20, 750}, // stacks and globals count towards the goal too: 2 + 4 × 7.5
+		{0, 1 << 20, 200},       // no heap measured
 	}
 	for _, tc := range cases {
-		if got := floorPercent(tc.live, floor, 200); got != tc.want {
-			t.Errorf("floorPercent(%d) = %d, want %d", tc.live, got, tc.want)
+		if got := floorPercent(heapSample{tc.live, tc.roots}, floor, 200); got != tc.want {
+			t.Errorf("floorPercent(live %d, roots %d) = %d, want %d", tc.live, tc.roots, got, tc.want)
 		}
 	}
 }
@@ -39,8 +43,8 @@ type fakeFloor struct {
 
 func (f *fakeFloor) heapFloor() *heapFloor {
 	return &heapFloor{floor: 32 << 20, percent: 200,
-		live: func() uint64 { f.mu.Lock(); defer f.mu.Unlock(); return f.live },
-		set:  func(p int) int { f.mu.Lock(); defer f.mu.Unlock(); f.sets = append(f.sets, p); return 0 }}
+		sample: func() heapSample { f.mu.Lock(); defer f.mu.Unlock(); return heapSample{live: f.live} },
+		set:    func(p int) int { f.mu.Lock(); defer f.mu.Unlock(); f.sets = append(f.sets, p); return 0 }}
 }
 
 func (f *fakeFloor) setLive(v uint64) { f.mu.Lock(); f.live = v; f.mu.Unlock() }
@@ -69,8 +73,8 @@ func TestTheHeapFloorFollowsTheLiveHeapAfterEveryCollection(t *testing.T) {
 	h := f.heapFloor()
 	h.start()
 	defer h.stop()
-	if got := f.calls(); len(got) != 1 || got[0] != 3100 {
-		t.Fatalf("at start GOGC was set to %v, want [3100]", got)
+	if got := f.calls(); len(got) != 1 || got[0] != 800 {
+		t.Fatalf("at start GOGC was set to %v, want [800]", got)
 	}
 
 	// A live heap within a tenth of the last one leaves GOGC alone.
@@ -85,7 +89,7 @@ func TestTheHeapFloorFollowsTheLiveHeapAfterEveryCollection(t *testing.T) {
 	c := h.cycles.Load()
 	collectUntil(t, h, c)
 	if got := f.calls(); len(got) != 2 || got[1] != 200 {
-		t.Fatalf("with 64 MiB live GOGC was set to %v, want [3100 200]", got)
+		t.Fatalf("with 64 MiB live GOGC was set to %v, want [800 200]", got)
 	}
 
 	// Stopped, it sets nothing more and no longer re-arms.
@@ -99,11 +103,32 @@ func TestTheHeapFloorFollowsTheLiveHeapAfterEveryCollection(t *testing.T) {
 	}
 }
 
+func TestTheHeapGoalIsTheFloorWhileTheLiveHeapIsSmall(t *testing.T) {
+	const floor = 32 << 20
+	defer debug.SetGCPercent(debug.SetGCPercent(100))
+	h := &heapFloor{floor: floor, percent: 200, set: debug.SetGCPercent, sample: readHeapSample}
+	h.start()
+	defer h.stop()
+	collectUntil(t, h, 2)
+	if live := readHeapSample().live; live > floor/4 {
+		t.Skipf("the test binary's live heap is %d bytes, too large for this check", live)
+	}
+	goal := []metrics.Sample{{Name: "/gc/heap/goal:bytes"}}
+	metrics.Read(goal)
+	if got := goal[0].Value.Uint64(); got < floor*9/10 || got > floor*11/10 {
+		t.Errorf("the runtime's heap goal is %d bytes, want the floor, %d ± 10 %%", got, floor)
+	}
+}
+
 func TestTheLiveHeapIsReadFromTheRuntime(t *testing.T) {
 	keep := make([]byte, 8<<20)
 	goruntime.GC()
-	if got := readLiveHeap(); got < 8<<20 {
-		t.Errorf("readLiveHeap = %d with 8 MiB held, want at least that", got)
+	s := readHeapSample()
+	if s.live < 8<<20 {
+		t.Errorf("live heap %d with 8 MiB held, want at least that", s.live)
+	}
+	if s.roots == 0 {
+		t.Error("no stacks or globals were read")
 	}
 	goruntime.KeepAlive(keep)
 }
