@@ -47,6 +47,7 @@ type Metrics struct {
 	cacheMisses *prometheus.CounterVec
 	reused      *prometheus.CounterVec
 	reloads     *prometheus.CounterVec
+	series      issuedSeriesCache
 
 	mu    sync.Mutex
 	state func() *State
@@ -121,18 +122,22 @@ func (m *Metrics) Observe(e Event) {
 	prov := providerLabel(e)
 	switch e.Outcome {
 	case OutcomeIssued:
-		m.issued.WithLabelValues(e.Service, prov).Inc()
+		s := m.series.get(m, issuedKey{service: e.Service, provider: prov, cache: cacheResult(e)})
+		s.issued.Inc()
 		if e.Reused {
 			m.reused.WithLabelValues(e.Service).Inc()
 		}
+		s.latency.Observe(e.Latency.Seconds())
+		if s.cache != nil {
+			s.cache.Inc()
+		}
 	default:
 		m.rejected.WithLabelValues(e.Service, prov, PublicReason(e.Reason)).Inc()
-	}
-	m.requests.WithLabelValues(prov, string(e.Outcome)).Observe(e.Latency.Seconds())
-	if e.Provider != "" && e.CredentialHash != "" {
-		if e.CacheHit {
+		m.requests.WithLabelValues(prov, string(e.Outcome)).Observe(e.Latency.Seconds())
+		switch cacheResult(e) {
+		case cacheHit:
 			m.cacheHits.WithLabelValues(prov).Inc()
-		} else {
+		case cacheMiss:
 			m.cacheMisses.WithLabelValues(prov).Inc()
 		}
 	}
