@@ -86,11 +86,26 @@ var jwsByte = func() (t [256]bool) {
 	return t
 }()
 
-// issuedAt is the RFC 3339 UTC issued_at of an answer.
+// issuedAt is the RFC 3339 UTC issued_at of an answer. It has whole
+// seconds, so the string of the last second asked for is kept and shared.
 func issuedAt(t time.Time) string {
+	sec := t.Unix()
+	if e := lastIssuedAt.Load(); e != nil && e.sec == sec {
+		return e.s
+	}
 	var buf [len(time.RFC3339) + 8]byte
-	return string(t.UTC().AppendFormat(buf[:0], time.RFC3339))
+	e := &issuedAtString{sec: sec, s: string(t.UTC().AppendFormat(buf[:0], time.RFC3339))}
+	lastIssuedAt.Store(e)
+	return e.s
 }
+
+// issuedAtString is the issued_at of one second.
+type issuedAtString struct {
+	sec int64
+	s   string
+}
+
+var lastIssuedAt atomic.Pointer[issuedAtString]
 
 // writeTokenAnswer sends resp as a 200 in one write with its length.
 func writeTokenAnswer(w http.ResponseWriter, resp *tokenResponse, accessOnly bool) {

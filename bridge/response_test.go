@@ -72,3 +72,16 @@ func TestContentLengthValuesAreTheDecimalLengthAndBuiltOnce(t *testing.T) {
 		}
 	}
 }
+
+func TestIssuedAtIsTheRFC3339SecondOfEveryTime(t *testing.T) {
+	base := time.Date(2026, 12, 7, 23, 59, 59, 0, time.UTC)
+	for _, tm := range []time.Time{
+		base, base.Add(999 * time.Millisecond), base.Add(time.Second), base,
+		base.Add(-time.Hour).In(time.FixedZone("X", 3600)), time.Unix(0, 0), time.Unix(-1, 500),
+		base.Add(time.Second + time.Nanosecond), base.AddDate(1, 0, 0),
+	} {
+		if got, want := issuedAt(tm), tm.UTC().Format(time.RFC3339); got != want {
+			t.Errorf("issuedAt(%v) = %q, want %q", tm, got, want)
+		}
+	}
+}
