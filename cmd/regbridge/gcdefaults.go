@@ -6,6 +6,7 @@ import (
 	"runtime/debug"
 	"strconv"
 	"strings"
+	"sync"
 )
 
 // defaultGOGC is the collector's target when GOGC is unset. A token server's
@@ -57,13 +58,26 @@ func chooseGC(env map[string]string, readFile func(string) ([]byte, error)) gcSe
 	return s
 }
 
+// activeFloor stops the heap floor applyGC started last, so that a process
+// that serves more than once (the tests) runs one floor at a time.
+var activeFloor struct {
+	sync.Mutex
+	floor *heapFloor
+}
+
 // applyGC sets the collector as chooseGC says and logs what it set.
 func applyGC(env map[string]string, log *slog.Logger) {
 	s := chooseGC(env, os.ReadFile)
-	switch {
-	case s.HeapFloor > 0:
-		startHeapFloor(s.HeapFloor, s.GOGC)
-	case s.GOGC > 0:
+	activeFloor.Lock()
+	if activeFloor.floor != nil {
+		activeFloor.floor.stop()
+		activeFloor.floor = nil
+	}
+	if s.HeapFloor > 0 {
+		activeFloor.floor = startHeapFloor(s.HeapFloor, s.GOGC)
+	}
+	activeFloor.Unlock()
+	if s.HeapFloor == 0 && s.GOGC > 0 {
 		debug.SetGCPercent(s.GOGC)
 	}
 	if s.MemoryLimit > 0 {

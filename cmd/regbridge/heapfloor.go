@@ -67,12 +67,12 @@ type heapFloor struct {
 // whose objects are freed together and late.
 type gcSentinel struct{ _ [32]byte }
 
-// startHeapFloor sets GOGC for the current live heap and again after every
-// collection, until stop is called.
-func startHeapFloor(floor uint64, percent int) (stop func()) {
+// startHeapFloor sets GOGC for the current heap and again after every
+// collection, until the floor's stop is called.
+func startHeapFloor(floor uint64, percent int) *heapFloor {
 	h := &heapFloor{floor: floor, percent: percent, set: debug.SetGCPercent, sample: readHeapSample}
 	h.start()
-	return h.stop
+	return h
 }
 
 func (h *heapFloor) start() {

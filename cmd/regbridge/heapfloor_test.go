@@ -1,6 +1,7 @@
 package main
 
 import (
+	"log/slog"
 	goruntime "runtime"
 	"runtime/debug"
 	"runtime/metrics"
@@ -131,4 +132,27 @@ func TestTheLiveHeapIsReadFromTheRuntime(t *testing.T) {
 		t.Error("no stacks or globals were read")
 	}
 	goruntime.KeepAlive(keep)
+}
+
+func TestServingAgainRunsOneHeapFloorAtATime(t *testing.T) {
+	defer debug.SetGCPercent(debug.SetGCPercent(100))
+	log := slog.New(slog.DiscardHandler)
+	current := func() *heapFloor {
+		activeFloor.Lock()
+		defer activeFloor.Unlock()
+		return activeFloor.floor
+	}
+	applyGC(map[string]string{}, log)
+	first := current()
+	if first == nil {
+		t.Fatal("with GOGC unset no heap floor runs")
+	}
+	applyGC(map[string]string{}, log)
+	if second := current(); second == nil || second == first || !first.stopped.Load() {
+		t.Fatal("serving again left the first heap floor running or started none")
+	}
+	applyGC(map[string]string{"GOGC": "100"}, log)
+	if current() != nil {
+		t.Fatal("with GOGC set a heap floor still runs")
+	}
 }
