@@ -108,7 +108,32 @@ log: { level: info, leak_sensitive_values: false }
 	if err := p.waitReady(h.Admin+"/health/ready", http.StatusOK, 30*time.Second); err != nil {
 		t.Fatal(err)
 	}
+	h.warmUp(t)
 	return h
+}
+
+// warmUp asks for Hydra's discovery document once, with time to spare:
+// Hydra creates its ID-token signing key on the first such request, which
+// took more than the bridge's 5 s discovery timeout on a loaded machine,
+// and gives up on the key when the client does. The key-set document is
+// not asked for: the tests count who asks for it.
+func (h *hydra) warmUp(t *testing.T) {
+	t.Helper()
+	client := &http.Client{Timeout: 60 * time.Second}
+	var last string
+	for range 3 {
+		resp, err := client.Get(h.Public + "/.well-known/openid-configuration")
+		if err != nil {
+			last = err.Error()
+			continue
+		}
+		resp.Body.Close()
+		if resp.StatusCode == http.StatusOK {
+			return
+		}
+		last = resp.Status
+	}
+	t.Fatalf("hydra: discovery document: %s; last lines of its log:\n%s", last, tailFile(h.proc.log, 40))
 }
 
 // hydraClient is an OAuth client registered at Hydra.
