@@ -134,11 +134,8 @@ func (m *Metrics) Observe(e Event) {
 	default:
 		m.rejected.WithLabelValues(e.Service, prov, PublicReason(e.Reason)).Inc()
 		m.requests.WithLabelValues(prov, string(e.Outcome)).Observe(e.Latency.Seconds())
-		switch cacheResult(e) {
-		case cacheHit:
-			m.cacheHits.WithLabelValues(prov).Inc()
-		case cacheMiss:
-			m.cacheMisses.WithLabelValues(prov).Inc()
+		if c := m.cacheCounter(prov, cacheResult(e)); c != nil {
+			c.Inc()
 		}
 	}
 	if e.UpstreamOutcome != "" {

@@ -45,14 +45,21 @@ func (c *issuedSeriesCache) get(m *Metrics, k issuedKey) *issuedSeries {
 		issued:  m.issued.WithLabelValues(k.service, k.provider),
 		latency: m.requests.WithLabelValues(k.provider, string(OutcomeIssued)),
 	}
-	switch k.cache {
-	case cacheHit:
-		s.cache = m.cacheHits.WithLabelValues(k.provider)
-	case cacheMiss:
-		s.cache = m.cacheMisses.WithLabelValues(k.provider)
-	}
+	s.cache = m.cacheCounter(k.provider, k.cache)
 	v, _ := c.m.LoadOrStore(k, s)
 	return v.(*issuedSeries)
+}
+
+// cacheCounter is the credential cache counter of provider that result
+// counts in; nil for cacheNotUsed.
+func (m *Metrics) cacheCounter(provider string, result int8) prometheus.Counter {
+	switch result {
+	case cacheHit:
+		return m.cacheHits.WithLabelValues(provider)
+	case cacheMiss:
+		return m.cacheMisses.WithLabelValues(provider)
+	}
+	return nil
 }
 
 // cacheResult is the credential cache counter e counts in.

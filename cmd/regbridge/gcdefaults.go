@@ -65,7 +65,8 @@ var activeFloor struct {
 	floor *heapFloor
 }
 
-// applyGC sets the collector as chooseGC says and logs what it set.
+// applyGC sets the collector as chooseGC says and logs what it set. The
+// heap floor sets GOGC itself: chooseGC chooses a GOGC only with a floor.
 func applyGC(env map[string]string, log *slog.Logger) {
 	s := chooseGC(env, os.ReadFile)
 	activeFloor.Lock()
@@ -77,9 +78,6 @@ func applyGC(env map[string]string, log *slog.Logger) {
 		activeFloor.floor = startHeapFloor(s.HeapFloor, s.GOGC)
 	}
 	activeFloor.Unlock()
-	if s.HeapFloor == 0 && s.GOGC > 0 {
-		debug.SetGCPercent(s.GOGC)
-	}
 	if s.MemoryLimit > 0 {
 		debug.SetMemoryLimit(s.MemoryLimit)
 	}

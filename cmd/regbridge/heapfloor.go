@@ -48,9 +48,8 @@ func floorPercent(s heapSample, floor uint64, percent int) int {
 
 // heapFloor keeps the collector's heap goal at least floor bytes: after
 // every cycle it reads the heap the cycle measured and sets GOGC to its
-// floorPercent.
-// It runs in the runtime's cleanup goroutine, once per cycle, and costs
-// nothing while the server is idle.
+// floorPercent. It runs in the runtime's cleanup goroutine, once per cycle,
+// and costs nothing while the server is idle.
 type heapFloor struct {
 	floor   uint64
 	percent int
@@ -95,7 +94,8 @@ func (h *heapFloor) arm() {
 	}, h)
 }
 
-// adjust sets GOGC for the last collection's heap when it changed by more than a tenth.
+// adjust sets GOGC for the last collection's heap when the value moved by
+// more than a tenth.
 func (h *heapFloor) adjust() {
 	p := int64(floorPercent(h.sample(), h.floor, h.percent))
 	if last := h.last.Load(); last >= 0 && p*10 >= last*9 && p*10 <= last*11 {
